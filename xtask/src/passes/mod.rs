@@ -1,0 +1,84 @@
+//! Normalisation passes: each turns one quirk of a Dintero-style spec into something progenitor
+//! generates cleanly, and says where it fired. They run in the order of [`PASSES`]; each is a
+//! pure `Value -> Value` edit with unit tests beside it, so a spec fix is never a hand edit.
+
+mod lenient_responses;
+mod name_inline_responses;
+mod read_only;
+mod ref_siblings;
+mod regex_format;
+mod rename_operations;
+mod shared_params;
+pub mod single_response_type;
+mod split_shared_schemas;
+
+use serde_json::Value;
+
+/// What one pass did at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub pass: &'static str,
+    /// JSON pointer into the document as it stood when the pass ran.
+    pub at: String,
+    pub what: String,
+}
+
+/// Collects the findings of every pass, for `--explain`.
+#[derive(Debug, Default)]
+pub struct Log {
+    pub findings: Vec<Finding>,
+    current: &'static str,
+}
+
+impl Log {
+    pub fn note(&mut self, at: impl Into<String>, what: impl Into<String>) {
+        self.findings.push(Finding {
+            pass: self.current,
+            at: at.into(),
+            what: what.into(),
+        });
+    }
+}
+
+/// A named normalisation pass.
+pub struct Pass {
+    pub name: &'static str,
+    /// Why the pass exists: the generator behaviour it works around.
+    pub why: &'static str,
+    pub run: fn(&mut Value, &mut Log),
+}
+
+/// The pipeline, in order. Later passes rely on earlier ones: names come from renamed
+/// operationIds, and the request/response split must precede the passes that edit one side.
+pub const PASSES: &[Pass] = &[
+    ref_siblings::PASS,
+    regex_format::PASS,
+    rename_operations::PASS,
+    shared_params::PASS,
+    single_response_type::PASS,
+    name_inline_responses::PASS,
+    split_shared_schemas::PASS,
+    read_only::PASS,
+    lenient_responses::PASS,
+];
+
+/// Runs every pass over `doc`.
+pub fn normalise(doc: &mut Value) -> Log {
+    let mut log = Log::default();
+    for pass in PASSES {
+        log.current = pass.name;
+        (pass.run)(doc, &mut log);
+    }
+    log
+}
+
+/// Runs one pass in isolation, for tests.
+#[cfg(test)]
+pub fn run_one(pass: &Pass, doc: &mut Value) -> Vec<Finding> {
+    let mut log = Log {
+        current: pass.name,
+        ..Log::default()
+    };
+    (pass.run)(doc, &mut log);
+    log.findings
+}
