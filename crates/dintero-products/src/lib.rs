@@ -1,1 +1,98 @@
+//! A Rust SDK for the Dintero Products API: the catalogs, groups and products of a merchant
+//! account.
+//!
+//! ```no_run
+//! use dintero_products::{Client, NewGroup};
+//! use futures::TryStreamExt;
+//!
+//! # async fn run() -> dintero_products::Result<()> {
+//! let client = Client::builder()
+//!     .account_id("T12345678")?                         // P or T, then 8 digits
+//!     .client_credentials("client-id", "client-secret") // or .bearer_token(jwt)
+//!     .build()?;                                        // https://api.dintero.com/v1 by default
+//! // or Client::from_env()
+//!
+//! let page = client.groups().list().limit(50).send().await?; // one page
+//! let resume_from = page.next_cursor().cloned();             // continue later from here
+//! let chairs: Vec<_> = client.products("S23").list().product_name("Stol").items().try_collect().await?;
+//! let mut pages = client.catalogs().list().limit(100).pages(); // a Stream of pages
+//! while let Some(page) = pages.try_next().await? {
+//!     println!("{} catalogs", page.len());
+//! }
+//! let group = client.groups().create(NewGroup::new("Møbel").id("B1")).await?;
+//! client.products("S23").delete("Stol22").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # What it does for you
+//!
+//! - **Authentication.** With client credentials, tokens are fetched from
+//!   `{base}/accounts/{aid}/auth/token`, cached, renewed before they expire, and fetched once
+//!   however many calls need one at the same moment. A 401 renews the token and retries once.
+//!   Secrets and tokens are redacted in `Debug` and never appear in errors or logs.
+//! - **Checked input.** Ids ([`AccountId`], [`CatalogId`], [`GroupId`], [`ProductId`]) and the
+//!   page size ([`PageSize`], 1 to 100) are validated before any request is sent. Ids are
+//!   percent-encoded in paths, so `/`, `%`, `?` or `#` cannot leave their path segment.
+//! - **One error type.** [`Error`] keeps the HTTP status of every failed response, Dintero's
+//!   error code and message, the request id, and a snippet of a body that is not JSON.
+//! - **Retries.** GET, PUT and DELETE are retried on transient failures, with exponential backoff
+//!   and jitter, honouring `Retry-After`; a POST only where it certainly was not processed (see
+//!   [`RetryPolicy`]).
+//! - **Pagination.** Every list is a [`ListRequest`], one generic type; see below.
+//! - **Tracing.** Each HTTP attempt is a `dintero_products.request` span with the operation, the
+//!   attempt number, the status and the duration.
+//!
+//! # Pagination
+//!
+//! [`ListRequest::send`] fetches one page; [`ListRequest::pages`] and [`ListRequest::items`] are
+//! lazy `Stream`s (`Send + Unpin`) over all of them.
+//!
+//! - The next request sends the response's `starting_after` exactly as the server gave it. It is
+//!   opaque: not necessarily the last item's id.
+//! - A page shorter than the `limit` is not the end of the list.
+//! - A missing or empty cursor, or an empty page, is the end.
+//! - A cursor the server repeats is an error ([`Error::PaginationLoop`]), never an endless loop.
+//! - Filters and `limit` are kept on every page.
+//! - After an error the stream yields it and ends.
+//! - While you work through one page, the next is already being fetched (one request ahead;
+//!   [`ListRequest::prefetch`] turns it off).
+//! - [`ListRequest::max_items`] stops after N items; [`ListRequest::starting_after`] resumes from
+//!   a saved [`Cursor`].
+//!
+//! # Layers
+//!
+//! This crate wraps `dintero-products-client`, which progenitor generates from the API's OpenAPI
+//! description. Its types are re-exported as [`types`]; [`Client::raw`] reaches the generated
+//! client for anything not wrapped here.
 
+#![warn(missing_docs)]
+
+mod auth;
+mod client;
+mod error;
+mod ids;
+mod pagination;
+mod price;
+mod resources;
+mod retry;
+mod transport;
+
+pub use auth::Secret;
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
+pub use error::{ApiError, Error, InvalidInput, Result};
+pub use ids::{AccountId, CatalogId, Cursor, GroupId, MAX_ID_CHARS, PageSize, ProductId};
+pub use pagination::{Items, ListOperation, ListRequest, Page, Pages};
+pub use price::{Price, ProductExt};
+pub use resources::{
+    Catalog, CatalogUpdate, Catalogs, Group, GroupUpdate, Groups, ListCatalogs, ListGroups,
+    ListProducts, NewCatalog, NewGroup, NewProduct, Product, ProductUpdate, Products,
+};
+pub use retry::RetryPolicy;
+
+/// The generated request and response types, for fields and values this crate does not wrap.
+pub use dintero_products_client::types;
+
+/// The README's examples, compiled as doctests so they stay true.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

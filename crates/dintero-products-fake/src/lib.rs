@@ -1,0 +1,1 @@
+//! The fake Dintero server (work in progress).
