@@ -37,13 +37,14 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Kept outside the `Arc` so that [`Client::with_retry_policy`] is a cheap per-call override.
+    retry: RetryPolicy,
 }
 
 struct Inner {
     raw: dintero_products_client::Client,
     account: AccountId,
     tokens: Arc<TokenSource>,
-    retry: RetryPolicy,
     base_url: String,
 }
 
@@ -53,7 +54,7 @@ impl fmt::Debug for Client {
             .field("account", &self.inner.account)
             .field("base_url", &self.inner.base_url)
             .field("tokens", &self.inner.tokens)
-            .field("retry", &self.inner.retry)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -80,6 +81,24 @@ impl Client {
             builder = builder.base_url(url);
         }
         builder.build()
+    }
+
+    /// This client with another retry policy, for the calls made through it; the connection
+    /// pool and the token cache stay shared.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+    /// use dintero_products::RetryPolicy;
+    ///
+    /// // This one lookup may not wait: no retries.
+    /// let group = client.with_retry_policy(RetryPolicy::none()).groups().get("B1").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            retry: policy,
+        }
     }
 
     /// The account this client works on.
@@ -122,7 +141,7 @@ impl Client {
         Fut:
             Future<Output = Result<ResponseValue<T>, dintero_products_client::Error<types::Error>>>,
     {
-        transport::call(&self.inner.tokens, &self.inner.retry, op, send).await
+        transport::call(&self.inner.tokens, &self.retry, op, send).await
     }
 }
 
@@ -260,9 +279,9 @@ impl ClientBuilder {
                 raw,
                 account,
                 tokens,
-                retry: self.retry.unwrap_or_default(),
                 base_url,
             }),
+            retry: self.retry.unwrap_or_default(),
         })
     }
 }

@@ -491,3 +491,233 @@ async fn traces_name_each_attempt_and_never_hold_secrets_or_tokens() {
         "the Basic credentials leaked into the logs"
     );
 }
+
+async fn answering(template: ResponseTemplate) -> Harness {
+    let h = Harness::start().await;
+    Mock::given(method("GET"))
+        .respond_with(template)
+        .mount(&h.server)
+        .await;
+    h
+}
+
+#[tokio::test]
+async fn bad_success_bodies_are_decode_errors_that_keep_the_status() {
+    let cases = [
+        ("empty", ResponseTemplate::new(200)),
+        (
+            "not json",
+            ResponseTemplate::new(200).set_body_raw("<html>hi</html>", "text/html"),
+        ),
+        (
+            "truncated",
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"groups": [{"group_id": "B1"#, "application/json"),
+        ),
+        (
+            "wrong types",
+            ResponseTemplate::new(200).set_body_json(json!({"groups": "not a list"})),
+        ),
+    ];
+    for (name, template) in cases {
+        let h = answering(template).await;
+        let error = h.client.groups().list().send().await.unwrap_err();
+        assert!(matches!(error, Error::Decode { .. }), "{name}: {error:?}");
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(200), "{name}");
+        assert!(!error.is_retryable(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_fields_and_unexpected_values_are_tolerated() {
+    let h = Harness::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "groups": [{"group_id": "B1", "group_name": "x".repeat(1000), "colour": "new field", "nested": {"a": [1]}}],
+            "starting_after": null,
+            "total": 1
+        })))
+        .mount(&h.server)
+        .await;
+    let page = h.client.groups().list().send().await.unwrap();
+    assert_eq!(
+        page.items()[0].group_name.as_ref().map(String::len),
+        Some(1000)
+    );
+    assert!(!page.has_more(), "a null cursor is the end");
+
+    // A token response with a token type this SDK has never seen still works.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "t", "token_type": "DPoP", "expires_in": 60, "scope": "read:products"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(group("B1")))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .account_id(AID)
+        .unwrap()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    client.groups().get("B1").await.unwrap();
+}
+
+#[tokio::test]
+async fn ten_megabyte_bodies_neither_panic_nor_bloat_errors() {
+    // A valid 10 MB page decodes.
+    let big_name = "ø".repeat(5_000);
+    let items: Vec<_> = (0..1_000)
+        .map(|i| json!({"group_id": format!("B{i}"), "group_name": big_name}))
+        .collect();
+    let h = answering(ResponseTemplate::new(200).set_body_json(json!({"groups": items}))).await;
+    let page = h.client.groups().list().send().await.unwrap();
+    assert_eq!(page.len(), 1_000);
+
+    // A 10 MB error page keeps its status, and only a bounded snippet of its body.
+    let junk = "<p>".repeat(10 * 1024 * 1024 / 3);
+    let h = answering(ResponseTemplate::new(502).set_body_raw(junk, "text/html")).await;
+    let error = h.client.groups().get("B1").await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(api.body_snippet.as_ref().unwrap().len() <= 520);
+    assert!(error.to_string().len() < 1_000);
+}
+
+#[tokio::test]
+async fn retry_policies_apply_per_client_and_per_call() {
+    let h = Harness::with_retry(
+        RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .mount(&h.server)
+        .await;
+    let error = h.client.groups().get("B1").await.unwrap_err();
+    assert!(error.is_rate_limited());
+    assert_eq!(
+        h.api_requests().await.len(),
+        4,
+        "the default policy makes 4 attempts"
+    );
+
+    let once = h.client.with_retry_policy(RetryPolicy::none());
+    once.groups().get("B1").await.unwrap_err();
+    assert_eq!(h.api_requests().await.len(), 5, "no retry for this call");
+    once.groups().list().send().await.unwrap_err();
+    assert_eq!(
+        h.api_requests().await.len(),
+        6,
+        "lists made through it follow the same policy"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_time_budget_is_not_waited_for() {
+    let h =
+        Harness::with_retry(RetryPolicy::default().max_elapsed(std::time::Duration::from_secs(2)))
+            .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "3600"))
+        .mount(&h.server)
+        .await;
+    let started = std::time::Instant::now();
+    let error = h.client.groups().get("B1").await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(
+        error.retry_after(),
+        Some(std::time::Duration::from_secs(3600))
+    );
+    assert_eq!(h.api_requests().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_create_is_retried_only_when_it_was_certainly_not_processed() {
+    // A 429 means the server refused it: retried.
+    let h = Harness::with_retry(
+        RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
+    )
+    .await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    Mock::given(method("POST"))
+        .respond_with(move |_: &Request| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                ResponseTemplate::new(429).insert_header("retry-after", "0")
+            } else {
+                ResponseTemplate::new(201).set_body_json(group("B1"))
+            }
+        })
+        .mount(&h.server)
+        .await;
+    h.client
+        .groups()
+        .create(NewGroup::new("x").id("B1"))
+        .await
+        .unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+
+    // A timeout may come after the server created it: not retried.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_delay(std::time::Duration::from_millis(500))
+                .set_body_json(group("B1")),
+        )
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .account_id(AID)
+        .unwrap()
+        .bearer_token("t")
+        .base_url(server.uri())
+        .timeout(std::time::Duration::from_millis(100))
+        .retry_policy(RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let error = client
+        .groups()
+        .create(NewGroup::new("x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    // A refused connection never reached a server: retried (and fails again here).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap();
+    drop(closed);
+    let client = Client::builder()
+        .account_id(AID)
+        .unwrap()
+        .bearer_token("t")
+        .base_url(format!("http://{address}"))
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client
+        .groups()
+        .create(NewGroup::new("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Transport { source, .. } if source.is_connect()),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
