@@ -1,1 +1,29 @@
+//! Shared by the end-to-end tests, the soak run (`cargo xtask soak`) and the benchmark
+//! (`cargo xtask bench`): a fake server and an SDK client pointed at it.
 
+pub mod soak;
+
+use dintero_products::{Client, RetryPolicy};
+use dintero_products_fake::FakeServer;
+use std::time::Duration;
+
+/// The account every run uses.
+pub const ACCOUNT: &str = "T12345678";
+
+/// An SDK client for `fake`, authenticating with the fake's client credentials.
+pub fn client_for(fake: &FakeServer) -> Client {
+    client_with(fake, RetryPolicy::default(), Duration::from_secs(30))
+}
+
+/// As [`client_for`], with a retry policy and a per-attempt timeout.
+pub fn client_with(fake: &FakeServer, retry: RetryPolicy, timeout: Duration) -> Client {
+    Client::builder()
+        .account_id(ACCOUNT)
+        .expect("a valid account id")
+        .client_credentials(fake.client_id(), fake.client_secret())
+        .base_url(fake.base_url())
+        .retry_policy(retry)
+        .timeout(timeout)
+        .build()
+        .expect("a loopback base URL is valid")
+}

@@ -19,6 +19,10 @@ tasks:
       --spec PATH     read another spec (with --out)
       --out PATH      write another file (alone: from openapi/products.yaml)
       --explain       print each normalisation that fired, where, and why
+  soak [ARGS]     list 10,000 products several times and create 1,000 against the fake server with
+                  seeded faults on ~10% of requests; prints one `soak:` line (release build)
+  bench [ARGS]    the SDK against a raw reqwest loop and the generated client, prefetch against a
+                  sequential loop, and peak memory; prints a table and `ratio` lines (release build)
 ";
 
 fn main() -> ExitCode {
@@ -39,6 +43,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     };
     match task.as_str() {
         "regenerate" => regenerate::run(&parse_regenerate(rest)?),
+        "soak" | "bench" => run_e2e_binary(task, rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -82,6 +87,33 @@ fn parse_regenerate(args: &[String]) -> Result<regenerate::Options, String> {
         (None, Some(out)) => Some((options.root.join(regenerate::TARGETS[0].0), out)),
     };
     Ok(options)
+}
+
+/// Runs one of the e2e crate's measuring programs, optimised. They live in `tests/` rather than
+/// here so that this crate, which generates the client, never depends on the client.
+fn run_e2e_binary(name: &str, args: &[String]) -> Result<ExitCode, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--locked",
+            "--package",
+            "dintero-products-e2e",
+            "--bin",
+            name,
+            "--",
+        ])
+        .args(args)
+        .status()
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The workspace root: xtask lives one level below it.

@@ -1,8 +1,8 @@
 //! The [`Client`] and its builder.
 
 use crate::auth::{Credentials, Secret, TokenSource};
-use crate::error::{Error, InvalidInput, Result};
-use crate::ids::{AccountId, CatalogId};
+use crate::error::{Error, Result};
+use crate::ids::{AccountId, CatalogId, IntoChecked};
 use crate::resources::{Catalogs, Groups, Products};
 use crate::retry::RetryPolicy;
 use crate::transport::{self, Operation};
@@ -123,8 +123,8 @@ impl Client {
 
     /// The products of one catalog. An invalid id is reported by the first call, before any
     /// request.
-    pub fn products<C: TryInto<CatalogId, Error = InvalidInput>>(&self, catalog: C) -> Products {
-        Products::new(self.clone(), catalog.try_into())
+    pub fn products<C: IntoChecked<CatalogId>>(&self, catalog: C) -> Products {
+        Products::new(self.clone(), catalog.into_checked())
     }
 
     /// The generated client, for anything this crate does not wrap. Its calls are
@@ -172,11 +172,8 @@ impl fmt::Debug for ClientBuilder {
 
 impl ClientBuilder {
     /// The account to work on: `T` or `P` followed by 8 digits.
-    pub fn account_id<A: TryInto<AccountId, Error = InvalidInput>>(
-        mut self,
-        account: A,
-    ) -> Result<Self> {
-        self.account = Some(account.try_into()?);
+    pub fn account_id<A: IntoChecked<AccountId>>(mut self, account: A) -> Result<Self> {
+        self.account = Some(account.into_checked()?);
         Ok(self)
     }
 

@@ -4,8 +4,33 @@
 //! has to check it again. Every constructor returns [`InvalidInput`] naming the problem.
 
 use crate::error::InvalidInput;
+use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
+
+/// A value that can become a checked `T`: a `&str` or `String` (checked now), or a `T` already
+/// checked. Every method taking an id or a page size takes one, so
+/// `client.groups().get("B1")` and `client.groups().get(&group_id)` both work.
+pub trait IntoChecked<T> {
+    /// Checks the value and converts it.
+    fn into_checked(self) -> Result<T, InvalidInput>;
+}
+
+impl<T, V> IntoChecked<T> for V
+where
+    V: TryInto<T>,
+    V::Error: Into<InvalidInput>,
+{
+    fn into_checked(self) -> Result<T, InvalidInput> {
+        self.try_into().map_err(Into::into)
+    }
+}
+
+impl From<Infallible> for InvalidInput {
+    fn from(never: Infallible) -> Self {
+        match never {}
+    }
+}
 
 /// A Dintero account id: `T` (test) or `P` (production) followed by 8 digits.
 ///

@@ -80,7 +80,9 @@ mod transport;
 pub use auth::Secret;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use error::{ApiError, Error, InvalidInput, Result};
-pub use ids::{AccountId, CatalogId, Cursor, GroupId, MAX_ID_CHARS, PageSize, ProductId};
+pub use ids::{
+    AccountId, CatalogId, Cursor, GroupId, IntoChecked, MAX_ID_CHARS, PageSize, ProductId,
+};
 pub use pagination::{Items, ListOperation, ListRequest, Page, Pages};
 pub use price::{Price, ProductExt};
 pub use resources::{

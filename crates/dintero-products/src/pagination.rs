@@ -20,7 +20,7 @@
 
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
-use crate::ids::{Cursor, PageSize};
+use crate::ids::{Cursor, IntoChecked, PageSize};
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use std::collections::HashSet;
@@ -157,8 +157,8 @@ impl<Op: ListOperation> ListRequest<Op> {
     }
 
     /// Items per page, 1 to 100 (the server's default is 10). Checked before any request.
-    pub fn limit<N: TryInto<PageSize, Error = InvalidInput>>(mut self, n: N) -> Self {
-        self.limit = Some(n.try_into());
+    pub fn limit<N: IntoChecked<PageSize>>(mut self, n: N) -> Self {
+        self.limit = Some(n.into_checked());
         self
     }
 

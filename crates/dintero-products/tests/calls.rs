@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use dintero_products::{Client, Error, NewGroup, NewProduct, RetryPolicy};
+use dintero_products::{Error, NewGroup, NewProduct, RetryPolicy};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -87,13 +87,7 @@ async fn an_expiring_token_is_renewed_ahead_of_time() {
         .respond_with(ResponseTemplate::new(200).set_body_json(group("B1")))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .account_id(AID)
-        .unwrap()
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = builder(&server.uri()).build().unwrap();
     client.groups().get("B1").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     client.groups().get("B1").await.unwrap();
@@ -155,13 +149,7 @@ async fn a_failing_token_endpoint_is_an_auth_error_with_its_status() {
         )
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .account_id(AID)
-        .unwrap()
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = builder(&server.uri()).build().unwrap();
     let error = client.groups().get("B1").await.unwrap_err();
     match &error {
         Error::Auth { status, message } => {
@@ -183,11 +171,8 @@ async fn a_static_bearer_token_is_sent_as_is() {
         .respond_with(ResponseTemplate::new(200).set_body_json(group("B1")))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .account_id(AID)
-        .unwrap()
+    let client = builder(&server.uri())
         .bearer_token("my.jwt.token")
-        .base_url(server.uri())
         .build()
         .unwrap();
     client.groups().get("B1").await.unwrap();
@@ -558,13 +543,7 @@ async fn unknown_fields_and_unexpected_values_are_tolerated() {
         .respond_with(ResponseTemplate::new(200).set_body_json(group("B1")))
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .account_id(AID)
-        .unwrap()
-        .client_credentials(CLIENT_ID, CLIENT_SECRET)
-        .base_url(server.uri())
-        .build()
-        .unwrap();
+    let client = builder(&server.uri()).build().unwrap();
     client.groups().get("B1").await.unwrap();
 }
 
@@ -675,11 +654,8 @@ async fn a_create_is_retried_only_when_it_was_certainly_not_processed() {
         )
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .account_id(AID)
-        .unwrap()
+    let client = builder(&server.uri())
         .bearer_token("t")
-        .base_url(server.uri())
         .timeout(std::time::Duration::from_millis(100))
         .retry_policy(RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)))
         .build()
@@ -696,11 +672,8 @@ async fn a_create_is_retried_only_when_it_was_certainly_not_processed() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = closed.local_addr().unwrap();
     drop(closed);
-    let client = Client::builder()
-        .account_id(AID)
-        .unwrap()
+    let client = builder(&format!("http://{address}"))
         .bearer_token("t")
-        .base_url(format!("http://{address}"))
         .retry_policy(
             RetryPolicy::default()
                 .max_attempts(3)
@@ -720,4 +693,23 @@ async fn a_create_is_retried_only_when_it_was_certainly_not_processed() {
     );
     assert!(error.is_retryable());
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn checked_values_are_accepted_as_they_are() {
+    let h = Harness::start().await;
+    mount_group_get(&h).await;
+    let id = dintero_products::GroupId::new("B1").unwrap();
+    h.client.groups().get(&id).await.unwrap();
+    h.client.groups().get(id.clone()).await.unwrap();
+    h.client.groups().get(String::from("B1")).await.unwrap();
+    let catalog = dintero_products::CatalogId::new("S23").unwrap();
+    let _products = h.client.products(catalog);
+    let _list = h
+        .client
+        .groups()
+        .list()
+        .limit(dintero_products::PageSize::MAX)
+        .group_id(id);
+    assert_eq!(h.api_requests().await.len(), 3);
 }

@@ -3,7 +3,7 @@
 use super::{body_id, limit};
 use crate::client::Client;
 use crate::error::{InvalidInput, Result};
-use crate::ids::{CatalogId, Cursor, PageSize};
+use crate::ids::{CatalogId, Cursor, IntoChecked, PageSize};
 use crate::pagination::{ListOperation, ListRequest, Page};
 use crate::transport::Operation;
 use dintero_products_client::types;
@@ -63,8 +63,8 @@ impl Catalogs {
     }
 
     /// Gets one catalog.
-    pub async fn get<I: TryInto<CatalogId, Error = InvalidInput>>(&self, id: I) -> Result<Catalog> {
-        let id = id.try_into()?;
+    pub async fn get<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
+        let id = id.into_checked()?;
         let c = &self.client;
         c.call(GET, || {
             c.raw()
@@ -99,12 +99,12 @@ impl Catalogs {
     }
 
     /// Replaces a catalog's writable fields.
-    pub async fn update<I: TryInto<CatalogId, Error = InvalidInput>>(
+    pub async fn update<I: IntoChecked<CatalogId>>(
         &self,
         id: I,
         update: CatalogUpdate,
     ) -> Result<Catalog> {
-        let id = id.try_into()?;
+        let id = id.into_checked()?;
         let body = update.into_body();
         let c = &self.client;
         c.call(UPDATE, || {
@@ -119,11 +119,8 @@ impl Catalogs {
     }
 
     /// Deletes a catalog and returns it as it was.
-    pub async fn delete<I: TryInto<CatalogId, Error = InvalidInput>>(
-        &self,
-        id: I,
-    ) -> Result<Catalog> {
-        let id = id.try_into()?;
+    pub async fn delete<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
+        let id = id.into_checked()?;
         let c = &self.client;
         c.call(DELETE, || {
             c.raw()
@@ -185,8 +182,8 @@ impl NewCatalog {
     }
 
     /// Chooses the catalog's id instead of letting Dintero generate one.
-    pub fn id<I: TryInto<CatalogId, Error = InvalidInput>>(mut self, id: I) -> Self {
-        self.id = Some(id.try_into());
+    pub fn id<I: IntoChecked<CatalogId>>(mut self, id: I) -> Self {
+        self.id = Some(id.into_checked());
         self
     }
 

@@ -3,7 +3,7 @@
 use super::{body_id, limit};
 use crate::client::Client;
 use crate::error::{InvalidInput, Result};
-use crate::ids::{Cursor, GroupId, PageSize};
+use crate::ids::{Cursor, GroupId, IntoChecked, PageSize};
 use crate::pagination::{ListOperation, ListRequest, Page};
 use crate::transport::Operation;
 use dintero_products_client::types;
@@ -50,8 +50,8 @@ impl Groups {
     }
 
     /// Gets one group.
-    pub async fn get<I: TryInto<GroupId, Error = InvalidInput>>(&self, id: I) -> Result<Group> {
-        let id = id.try_into()?;
+    pub async fn get<I: IntoChecked<GroupId>>(&self, id: I) -> Result<Group> {
+        let id = id.into_checked()?;
         let c = &self.client;
         c.call(GET, || {
             c.raw()
@@ -87,12 +87,12 @@ impl Groups {
     }
 
     /// Replaces a group's writable fields.
-    pub async fn update<I: TryInto<GroupId, Error = InvalidInput>>(
+    pub async fn update<I: IntoChecked<GroupId>>(
         &self,
         id: I,
         update: GroupUpdate,
     ) -> Result<Group> {
-        let id = id.try_into()?;
+        let id = id.into_checked()?;
         let body = update.into_body();
         let c = &self.client;
         c.call(UPDATE, || {
@@ -107,8 +107,8 @@ impl Groups {
     }
 
     /// Deletes a group and returns it as it was.
-    pub async fn delete<I: TryInto<GroupId, Error = InvalidInput>>(&self, id: I) -> Result<Group> {
-        let id = id.try_into()?;
+    pub async fn delete<I: IntoChecked<GroupId>>(&self, id: I) -> Result<Group> {
+        let id = id.into_checked()?;
         let c = &self.client;
         c.call(DELETE, || {
             c.raw()
@@ -129,8 +129,8 @@ pub struct ListGroups {
 
 impl ListRequest<ListGroups> {
     /// Only the group with this id.
-    pub fn group_id<I: TryInto<GroupId, Error = InvalidInput>>(mut self, id: I) -> Self {
-        self.op.group_id = Some(id.try_into());
+    pub fn group_id<I: IntoChecked<GroupId>>(mut self, id: I) -> Self {
+        self.op.group_id = Some(id.into_checked());
         self
     }
 }
@@ -184,8 +184,8 @@ impl NewGroup {
     }
 
     /// Chooses the group's id instead of letting Dintero generate one.
-    pub fn id<I: TryInto<GroupId, Error = InvalidInput>>(mut self, id: I) -> Self {
-        self.id = Some(id.try_into());
+    pub fn id<I: IntoChecked<GroupId>>(mut self, id: I) -> Self {
+        self.id = Some(id.into_checked());
         self
     }
 

@@ -3,7 +3,7 @@
 use super::{body_id, limit};
 use crate::client::Client;
 use crate::error::{InvalidInput, Result};
-use crate::ids::{CatalogId, Cursor, GroupId, PageSize, ProductId};
+use crate::ids::{CatalogId, Cursor, GroupId, IntoChecked, PageSize, ProductId};
 use crate::pagination::{ListOperation, ListRequest, Page};
 use crate::price::Price;
 use crate::transport::Operation;
@@ -67,8 +67,8 @@ impl Products {
     }
 
     /// Gets one product.
-    pub async fn get<I: TryInto<ProductId, Error = InvalidInput>>(&self, id: I) -> Result<Product> {
-        let (catalog, id) = (self.catalog.clone()?, id.try_into()?);
+    pub async fn get<I: IntoChecked<ProductId>>(&self, id: I) -> Result<Product> {
+        let (catalog, id) = (self.catalog.clone()?, id.into_checked()?);
         let c = &self.client;
         c.call(GET, || {
             c.raw()
@@ -111,12 +111,12 @@ impl Products {
     }
 
     /// Replaces a product's writable fields.
-    pub async fn update<I: TryInto<ProductId, Error = InvalidInput>>(
+    pub async fn update<I: IntoChecked<ProductId>>(
         &self,
         id: I,
         update: ProductUpdate,
     ) -> Result<Product> {
-        let (catalog, id) = (self.catalog.clone()?, id.try_into()?);
+        let (catalog, id) = (self.catalog.clone()?, id.into_checked()?);
         let body = update.into_body()?;
         let c = &self.client;
         c.call(UPDATE, || {
@@ -132,11 +132,8 @@ impl Products {
     }
 
     /// Deletes a product and returns it as it was.
-    pub async fn delete<I: TryInto<ProductId, Error = InvalidInput>>(
-        &self,
-        id: I,
-    ) -> Result<Product> {
-        let (catalog, id) = (self.catalog.clone()?, id.try_into()?);
+    pub async fn delete<I: IntoChecked<ProductId>>(&self, id: I) -> Result<Product> {
+        let (catalog, id) = (self.catalog.clone()?, id.into_checked()?);
         let c = &self.client;
         c.call(DELETE, || {
             c.raw()
@@ -160,8 +157,8 @@ pub struct ListProducts {
 
 impl ListRequest<ListProducts> {
     /// Only the product with this id.
-    pub fn product_id<I: TryInto<ProductId, Error = InvalidInput>>(mut self, id: I) -> Self {
-        self.op.product_id = Some(id.try_into());
+    pub fn product_id<I: IntoChecked<ProductId>>(mut self, id: I) -> Self {
+        self.op.product_id = Some(id.into_checked());
         self
     }
 
@@ -315,14 +312,14 @@ impl NewProduct {
     }
 
     /// Chooses the product's id instead of letting Dintero generate one.
-    pub fn id<I: TryInto<ProductId, Error = InvalidInput>>(mut self, id: I) -> Self {
-        self.id = Some(id.try_into());
+    pub fn id<I: IntoChecked<ProductId>>(mut self, id: I) -> Self {
+        self.id = Some(id.into_checked());
         self
     }
 
     /// Adds the product to a group.
-    pub fn group<I: TryInto<GroupId, Error = InvalidInput>>(mut self, id: I) -> Self {
-        self.groups.push(id.try_into());
+    pub fn group<I: IntoChecked<GroupId>>(mut self, id: I) -> Self {
+        self.groups.push(id.into_checked());
         self
     }
 

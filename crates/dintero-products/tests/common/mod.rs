@@ -1,7 +1,7 @@
 //! A wiremock server that plays Dintero, and a client pointed at it.
 #![allow(dead_code)]
 
-use dintero_products::{Client, RetryPolicy};
+use dintero_products::{Client, ClientBuilder, RetryPolicy};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +14,15 @@ pub const CLIENT_SECRET: &str = "the-client-secret-value";
 
 pub fn api(rest: &str) -> String {
     format!("/accounts/{AID}/products{rest}")
+}
+
+/// A client builder for the test account and credentials, pointed at `base_url`.
+pub fn builder(base_url: &str) -> ClientBuilder {
+    Client::builder()
+        .account_id(AID)
+        .unwrap()
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .base_url(base_url)
 }
 
 /// Issues `token-1`, `token-2`, ... and counts the requests.
@@ -53,14 +62,7 @@ impl Harness {
             .respond_with(tokens.clone())
             .mount(&server)
             .await;
-        let client = Client::builder()
-            .account_id(AID)
-            .unwrap()
-            .client_credentials(CLIENT_ID, CLIENT_SECRET)
-            .base_url(server.uri())
-            .retry_policy(policy)
-            .build()
-            .unwrap();
+        let client = builder(&server.uri()).retry_policy(policy).build().unwrap();
         Self {
             server,
             tokens,

@@ -1,0 +1,337 @@
+//! `cargo xtask bench`: the SDK against the limit of this machine, all sides in one run so the
+//! ratios hold on a noisy machine. Prints a table and `ratio NAME: VALUE` lines.
+//!
+//! 1. Streaming 100,000 products (limit 100) from the fake on loopback with (a) a hand-written
+//!    loop over reqwest + serde_json into the same types, (b) a hand-written loop over the
+//!    generated client, (c) the SDK's `items()` stream. Best of several interleaved rounds.
+//! 2. With 5 ms of server latency and 5 ms of consumer work per page: the SDK with prefetch
+//!    against the same stream with prefetch off (a plain sequential loop).
+//! 3. Peak resident memory of a separate client process streaming 10,000 and 1,000,000
+//!    products (the fake runs in this process, so it is not counted).
+
+use dintero_products::{PageSize, RetryPolicy};
+use dintero_products_client::types;
+use dintero_products_e2e::{ACCOUNT, client_for, client_with};
+use dintero_products_fake::FakeServer;
+use futures::TryStreamExt;
+use std::num::NonZeroU64;
+use std::time::{Duration, Instant};
+
+const CATALOG: &str = "BENCH";
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, base_url, id, secret, n] = args.as_slice()
+        && flag == "--memory-child"
+    {
+        return memory_child(base_url, id, secret, n.parse()?).await;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let (products, rounds) = if quick { (20_000, 2) } else { (100_000, 3) };
+
+    println!("bench: {products} products, limit 100, best of {rounds} interleaved rounds\n");
+    let throughput = throughput(products, rounds).await?;
+    println!("{:<34} {:>10} {:>12}", "side", "wall ms", "items/s");
+    for (name, wall) in &throughput {
+        println!(
+            "{name:<34} {:>10.1} {:>12.0}",
+            wall.as_secs_f64() * 1e3,
+            products as f64 / wall.as_secs_f64()
+        );
+    }
+    let (raw, facade) = (throughput[0].1, throughput[2].1);
+    let generated = throughput[1].1;
+    println!();
+
+    let pages = if quick { 20 } else { 50 };
+    let (sequential, prefetch) = prefetch(pages).await?;
+    println!("{pages} pages, 5 ms server latency + 5 ms consumer work per page");
+    println!(
+        "{:<34} {:>10.1}",
+        "sequential (prefetch off)",
+        sequential.as_secs_f64() * 1e3
+    );
+    println!(
+        "{:<34} {:>10.1}",
+        "facade with prefetch",
+        prefetch.as_secs_f64() * 1e3
+    );
+    println!();
+
+    let sizes: [u32; 2] = if quick {
+        [10_000, 100_000]
+    } else {
+        [10_000, 1_000_000]
+    };
+    let peaks = memory(sizes).await?;
+    println!("peak resident memory of a client process streaming N products");
+    for (n, kib) in sizes.iter().zip(&peaks) {
+        println!("{:<34} {:>10} KiB", format!("N = {n}"), kib);
+    }
+    println!();
+
+    println!(
+        "ratio facade/raw: {:.3}",
+        raw.as_secs_f64() / facade.as_secs_f64()
+    );
+    println!(
+        "ratio generated/raw: {:.3}",
+        raw.as_secs_f64() / generated.as_secs_f64()
+    );
+    println!(
+        "ratio prefetch/sequential: {:.3}",
+        prefetch.as_secs_f64() / sequential.as_secs_f64()
+    );
+    println!(
+        "ratio memory {}/{}: {:.3}",
+        short(sizes[1]),
+        short(sizes[0]),
+        peaks[1] as f64 / peaks[0] as f64
+    );
+    Ok(())
+}
+
+fn short(n: u32) -> String {
+    if n >= 1_000_000 {
+        format!("{}M", n / 1_000_000)
+    } else {
+        format!("{}k", n / 1_000)
+    }
+}
+
+/// Best wall time of each side over `rounds` interleaved rounds.
+async fn throughput(products: u32, rounds: usize) -> Result<Vec<(&'static str, Duration)>> {
+    let fake = FakeServer::start().await;
+    fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
+    fake.seed_products(ACCOUNT, CATALOG, products);
+    let token = token(&fake).await?;
+    let http = reqwest::Client::new();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    let generated = dintero_products_client::Client::new_with_client(
+        &fake.base_url(),
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()?,
+        dintero_products_client::Hooks::none(),
+    );
+    let sdk = client_for(&fake);
+
+    let mut best = [Duration::MAX; 3];
+    for _ in 0..rounds {
+        let sides = [
+            timed(raw_loop(&http, &fake.base_url(), &token)).await?,
+            timed(generated_loop(&generated)).await?,
+            timed(sdk_stream(&sdk)).await?,
+        ];
+        for (best, (wall, count)) in best.iter_mut().zip(sides) {
+            assert_eq!(count, products as usize, "every side streams every product");
+            *best = (*best).min(wall);
+        }
+    }
+    Ok(vec![
+        ("(a) raw reqwest + serde_json loop", best[0]),
+        ("(b) generated client loop", best[1]),
+        ("(c) dintero-products items()", best[2]),
+    ])
+}
+
+async fn timed<F: Future<Output = Result<usize>>>(run: F) -> Result<(Duration, usize)> {
+    let started = Instant::now();
+    let count = run.await?;
+    Ok((started.elapsed(), count))
+}
+
+async fn token(fake: &FakeServer) -> Result<String> {
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(fake.token_url(ACCOUNT))
+        .basic_auth(fake.client_id(), Some(fake.client_secret()))
+        .json(&serde_json::json!({"grant_type": "client_credentials", "audience": fake.audience(ACCOUNT)}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(response["access_token"]
+        .as_str()
+        .ok_or("no access_token")?
+        .to_string())
+}
+
+/// Counts what a side streamed, touching every item so that no side can skip decoding.
+#[derive(Default)]
+struct Tally {
+    count: usize,
+    checksum: i64,
+}
+
+impl Tally {
+    fn item(&mut self, product: &types::ProductDetails) {
+        self.count += 1;
+        self.checksum += product.unit_gross_price.unwrap_or(0);
+    }
+
+    /// Takes a page in; returns the cursor to follow, if the list goes on.
+    fn page(&mut self, page: types::ProductList) -> Option<String> {
+        page.products.iter().for_each(|p| self.item(p));
+        page.starting_after
+            .filter(|next| !next.is_empty() && !page.products.is_empty())
+    }
+
+    fn finish(self) -> usize {
+        std::hint::black_box(self.checksum);
+        self.count
+    }
+}
+
+async fn raw_loop(http: &reqwest::Client, base: &str, token: &str) -> Result<usize> {
+    let url = format!("{base}/accounts/{ACCOUNT}/products/catalogs/{CATALOG}/products");
+    let (mut tally, mut cursor) = (Tally::default(), None::<String>);
+    loop {
+        let mut request = http.get(&url).bearer_auth(token).query(&[("limit", "100")]);
+        if let Some(cursor) = &cursor {
+            request = request.query(&[("starting_after", cursor)]);
+        }
+        let body = request.send().await?.error_for_status()?.bytes().await?;
+        let page: types::ProductList = serde_json::from_slice(&body)?;
+        cursor = tally.page(page);
+        if cursor.is_none() {
+            return Ok(tally.finish());
+        }
+    }
+}
+
+async fn generated_loop(client: &dintero_products_client::Client) -> Result<usize> {
+    let (mut tally, mut cursor) = (Tally::default(), None::<String>);
+    loop {
+        let mut request = client
+            .list_products()
+            .aid(ACCOUNT)
+            .catalog_id(CATALOG)
+            .limit(NonZeroU64::new(100).ok_or("100 is not zero")?);
+        if let Some(cursor) = &cursor {
+            request = request.starting_after(cursor.as_str());
+        }
+        let page = request.send().await?.into_inner();
+        cursor = tally.page(page);
+        if cursor.is_none() {
+            return Ok(tally.finish());
+        }
+    }
+}
+
+async fn sdk_stream(client: &dintero_products::Client) -> Result<usize> {
+    let mut tally = Tally::default();
+    let mut items = client.products(CATALOG).list().limit(PageSize::MAX).items();
+    while let Some(product) = items.try_next().await? {
+        tally.item(&product);
+    }
+    Ok(tally.finish())
+}
+
+/// Wall time of the sequential stream and of the prefetching one, best of three each.
+async fn prefetch(pages: u32) -> Result<(Duration, Duration)> {
+    let fake = FakeServer::builder()
+        .latency(Duration::from_millis(5))
+        .start()
+        .await?;
+    fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
+    fake.seed_products(ACCOUNT, CATALOG, pages * 100);
+    let client = client_with(&fake, RetryPolicy::none(), Duration::from_secs(30));
+    client.catalogs().list().send().await?; // fetch the token outside the timing
+    let mut best = [Duration::MAX; 2];
+    for _ in 0..3 {
+        for (slot, on) in best.iter_mut().zip([false, true]) {
+            let started = Instant::now();
+            let mut stream = client
+                .products(CATALOG)
+                .list()
+                .limit(100)
+                .prefetch(on)
+                .pages();
+            let mut seen = 0;
+            while let Some(page) = stream.try_next().await? {
+                seen += page.len();
+                tokio::time::sleep(Duration::from_millis(5)).await; // the consumer's work
+            }
+            assert_eq!(seen, pages as usize * 100);
+            *slot = (*slot).min(started.elapsed());
+        }
+    }
+    Ok((best[0], best[1]))
+}
+
+/// Peak RSS (KiB) of a child process streaming each size from a fake server in this process.
+async fn memory(sizes: [u32; 2]) -> Result<Vec<u64>> {
+    let fake = FakeServer::start().await;
+    fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
+    fake.seed_products(ACCOUNT, CATALOG, sizes[1]);
+    let exe = std::env::current_exe()?;
+    let mut peaks = Vec::new();
+    for n in sizes {
+        let output = tokio::process::Command::new(&exe)
+            .args([
+                "--memory-child",
+                &fake.base_url(),
+                fake.client_id(),
+                fake.client_secret(),
+                &n.to_string(),
+            ])
+            .output()
+            .await?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(format!(
+                "memory child failed: {stdout} {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
+        }
+        let kib = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("peak_rss_kib="))
+            .ok_or("no peak_rss_kib line")?
+            .trim()
+            .parse()?;
+        peaks.push(kib);
+    }
+    Ok(peaks)
+}
+
+async fn memory_child(base_url: &str, id: &str, secret: &str, n: usize) -> Result<()> {
+    let client = dintero_products::Client::builder()
+        .account_id(ACCOUNT)?
+        .client_credentials(id, secret)
+        .base_url(base_url)
+        .build()?;
+    let mut items = client
+        .products(CATALOG)
+        .list()
+        .limit(100)
+        .max_items(n)
+        .items();
+    let mut count = 0;
+    while items.try_next().await?.is_some() {
+        count += 1;
+    }
+    if count != n {
+        return Err(format!("streamed {count} of {n}").into());
+    }
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .ok_or("no VmHWM in /proc/self/status")?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .to_string();
+    println!("peak_rss_kib={peak}");
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! A nightly catalog sync under seeded faults: nothing may be lost, repeated or created twice.
+//!
+//! The run lists every product of a seeded catalog several times and creates new products while
+//! the fake server answers about one request in ten with a fault: 500, a 502 HTML page, 503, 429
+//! with `Retry-After`, a dropped connection, a truncated body, or an answer slower than the
+//! client's timeout; half-way through, every token is revoked.
+//!
+//! The SDK retries what it safely can. What it must not retry, a create whose outcome is
+//! unknown (the server may have applied it), the sync reconciles the way a real one would: it
+//! looks the product up by name and creates it again only if it is not there. A list that fails
+//! for good resumes from the last good cursor, never from the first page.
+
+use crate::{ACCOUNT, client_with};
+use dintero_products::{Client, Cursor, Error, NewProduct, RetryPolicy};
+use dintero_products_fake::{FakeServer, FaultKind, Faults};
+use futures::{StreamExt, TryStreamExt};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct SoakConfig {
+    pub seed: u64,
+    pub seeded_products: u32,
+    pub list_passes: u32,
+    pub creates: u32,
+    pub fault_probability: f64,
+    /// Creates running at once.
+    pub concurrency: usize,
+    /// The client's per-attempt timeout; `Slow` faults last longer than this.
+    pub timeout: Duration,
+}
+
+impl SoakConfig {
+    /// The full run of `cargo xtask soak`.
+    pub fn full() -> Self {
+        Self {
+            seed: 7,
+            seeded_products: 10_000,
+            list_passes: 3,
+            creates: 1_000,
+            fault_probability: 0.10,
+            concurrency: 8,
+            timeout: Duration::from_millis(500),
+        }
+    }
+
+    /// The small version the test suite runs.
+    pub fn small() -> Self {
+        Self {
+            seeded_products: 1_000,
+            list_passes: 2,
+            creates: 100,
+            ..Self::full()
+        }
+    }
+}
+
+/// The figures of a run. Everything but `requests` and `faults` must come out exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoakReport {
+    pub requests: usize,
+    pub faults: usize,
+    pub items_seen: usize,
+    pub items_expected: usize,
+    pub lost: usize,
+    pub duplicated: usize,
+    pub creates_done: usize,
+    pub creates_expected: usize,
+    pub duplicate_creates: usize,
+    /// How many times a list resumed from its last good cursor after failing for good.
+    pub resumes: usize,
+}
+
+impl SoakReport {
+    /// Whether nothing was lost, repeated or created twice.
+    pub fn is_exact(&self) -> bool {
+        self.items_seen == self.items_expected
+            && self.lost == 0
+            && self.duplicated == 0
+            && self.creates_done == self.creates_expected
+            && self.duplicate_creates == 0
+    }
+
+    /// The one line `cargo xtask soak` prints.
+    pub fn line(&self) -> String {
+        format!(
+            "soak: requests={} faults={} items={}/{} lost={} duplicated={} creates={}/{} duplicate_creates={}",
+            self.requests,
+            self.faults,
+            self.items_seen,
+            self.items_expected,
+            self.lost,
+            self.duplicated,
+            self.creates_done,
+            self.creates_expected,
+            self.duplicate_creates
+        )
+    }
+}
+
+const CATALOG: &str = "SOAK";
+
+fn faults(probability: f64) -> Faults {
+    Faults::new()
+        .probability(probability)
+        .weighted(FaultKind::Status(500), 1)
+        .weighted(FaultKind::Html502, 1)
+        .weighted(FaultKind::Status(503), 1)
+        .weighted(
+            FaultKind::RateLimited {
+                retry_after_secs: 1,
+            },
+            1,
+        )
+        .weighted(FaultKind::DropConnection, 1)
+        .weighted(FaultKind::TruncatedBody, 1)
+        .weighted(FaultKind::Slow(Duration::from_secs(1)), 1)
+}
+
+/// Runs the soak against a fresh fake server.
+pub async fn run(config: &SoakConfig) -> SoakReport {
+    let fake = FakeServer::builder()
+        .seed(config.seed)
+        .start()
+        .await
+        .expect("the fake server starts on loopback");
+    fake.seed_catalog(ACCOUNT, CATALOG, "Soak");
+    fake.seed_products(ACCOUNT, CATALOG, config.seeded_products);
+    fake.set_faults(faults(config.fault_probability));
+
+    let policy = RetryPolicy::default()
+        .max_attempts(6)
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(500))
+        .max_elapsed(Duration::from_secs(60));
+    let client = client_with(&fake, policy, config.timeout);
+
+    let mut report = SoakReport {
+        requests: 0,
+        faults: 0,
+        items_seen: 0,
+        items_expected: config.seeded_products as usize * config.list_passes as usize,
+        lost: 0,
+        duplicated: 0,
+        creates_done: 0,
+        creates_expected: config.creates as usize,
+        duplicate_creates: 0,
+        resumes: 0,
+    };
+    for pass in 0..config.list_passes {
+        if pass == config.list_passes / 2 {
+            fake.revoke_tokens(); // every call from here needs a renewed token
+        }
+        let (counts, resumes) = list_all(&client).await;
+        report.resumes += resumes;
+        report.items_seen += counts.values().sum::<usize>();
+        report.duplicated += counts
+            .values()
+            .filter(|&&n| n > 1)
+            .map(|n| n - 1)
+            .sum::<usize>();
+        report.lost += (1..=config.seeded_products)
+            .filter(|i| !counts.contains_key(&dintero_products_fake::seeded_product_id(*i)))
+            .count();
+    }
+
+    let names: Vec<String> = (0..config.creates)
+        .map(|i| format!("soak-{i:05}"))
+        .collect();
+    futures::stream::iter(names.iter().map(|name| create_once(&client, name)))
+        .buffer_unordered(config.concurrency)
+        .collect::<Vec<()>>()
+        .await;
+
+    // Count by name what the server holds now, with faults off so the count itself is exact.
+    fake.set_faults(Faults::new());
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let products: Vec<_> = client
+        .products(CATALOG)
+        .list()
+        .limit(100)
+        .product_name("soak-")
+        .items()
+        .try_collect()
+        .await
+        .expect("listing without faults succeeds");
+    for product in products {
+        *by_name
+            .entry(product.product_name.unwrap_or_default())
+            .or_default() += 1;
+    }
+    report.creates_done = names.iter().filter(|n| by_name.contains_key(*n)).count();
+    report.duplicate_creates = by_name.values().filter(|&&n| n > 1).map(|n| n - 1).sum();
+
+    let log = fake.requests();
+    report.requests = log.len();
+    report.faults = log.iter().filter(|r| r.fault_injected()).count();
+    report
+}
+
+/// Every product of the catalog, counted by id. A list that fails for good (every retry spent)
+/// resumes from the last cursor that worked.
+async fn list_all(client: &Client) -> (HashMap<String, usize>, usize) {
+    let mut counts = HashMap::new();
+    let mut resume_from: Option<Cursor> = None;
+    let mut resumes = 0;
+    loop {
+        let mut request = client.products(CATALOG).list().limit(100);
+        if let Some(cursor) = &resume_from {
+            request = request.starting_after(cursor.clone());
+        }
+        let mut pages = request.pages();
+        let failed = loop {
+            match pages.next().await {
+                None => break false,
+                Some(Ok(page)) => {
+                    for product in page.items() {
+                        *counts
+                            .entry(product.product_id.clone().unwrap_or_default())
+                            .or_insert(0) += 1;
+                    }
+                    match page.next_cursor() {
+                        Some(cursor) => resume_from = Some(cursor.clone()),
+                        None => break false,
+                    }
+                }
+                Some(Err(_)) => break true,
+            }
+        };
+        if !failed {
+            return (counts, resumes);
+        }
+        resumes += 1;
+    }
+}
+
+/// Creates one product, reconciling when the outcome of a create is unknown. Gives up after 20
+/// tries; the final count by name tells whether it exists.
+async fn create_once(client: &Client, name: &str) {
+    let products = client.products(CATALOG);
+    for _ in 0..20 {
+        match products
+            .create(NewProduct::new(name).price(12_900, "NOK").unit("stk"))
+            .await
+        {
+            Ok(_) => return,
+            // Refused before processing: safe to send again.
+            Err(e) if e.is_rate_limited() => continue,
+            Err(Error::Transport { ref source, .. }) if source.is_connect() => continue,
+            // Unknown outcome: the server may have created it. Look before creating again.
+            Err(_) => {
+                if exists(client, name).await == Some(true) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Whether a product with exactly this name exists; `None` if the lookup itself failed.
+async fn exists(client: &Client, name: &str) -> Option<bool> {
+    let found: Vec<_> = client
+        .products(CATALOG)
+        .list()
+        .product_name(name)
+        .items()
+        .try_collect()
+        .await
+        .ok()?;
+    Some(
+        found
+            .iter()
+            .any(|p| p.product_name.as_deref() == Some(name)),
+    )
+}
