@@ -204,7 +204,7 @@ impl<Op: ListOperation> ListRequest<Op> {
                 cursor: self.start.clone(),
                 seen: self.start.iter().map(fingerprint).collect(),
                 remaining: self.max_items,
-                prefetch: self.prefetch && tokio::runtime::Handle::try_current().is_ok(),
+                prefetch: self.prefetch,
                 in_flight: None,
             })),
             Err(invalid) => State::Failed(invalid.into()),
@@ -312,8 +312,13 @@ struct Paginator<Op: ListOperation> {
 impl<Op: ListOperation> Paginator<Op> {
     /// The next page, and whether another follows.
     async fn next_page(&mut self) -> Result<(Page<Op::Item>, bool)> {
-        let mut page = match self.in_flight.take() {
-            Some(prefetched) => prefetched.join().await?,
+        let prefetched = match self.in_flight.take() {
+            Some(prefetch) => prefetch.join().await,
+            None => None,
+        };
+        let mut page = match prefetched {
+            Some(result) => result?,
+            // No prefetch, or it was cancelled (its runtime shut down): fetch here.
             None => {
                 self.op
                     .fetch_page(&self.client, self.limit, self.cursor.as_ref())
@@ -339,8 +344,13 @@ impl<Op: ListOperation> Paginator<Op> {
         };
         if more {
             self.cursor = page.next_cursor.clone();
-            if self.prefetch {
+            // Prefetching needs a tokio runtime to spawn on; without one, pages are fetched
+            // when asked for.
+            if self.prefetch
+                && let Ok(runtime) = tokio::runtime::Handle::try_current()
+            {
                 self.in_flight = Some(Prefetch::spawn(
+                    &runtime,
                     self.op.clone(),
                     self.client.clone(),
                     self.limit,
@@ -357,22 +367,22 @@ struct Prefetch<T>(tokio::task::JoinHandle<Result<Page<T>>>);
 
 impl<T: Send + 'static> Prefetch<T> {
     fn spawn<Op: ListOperation<Item = T>>(
+        runtime: &tokio::runtime::Handle,
         op: Op,
         client: Client,
         limit: Option<PageSize>,
         cursor: Option<Cursor>,
     ) -> Self {
-        Self(tokio::spawn(async move {
-            op.fetch_page(&client, limit, cursor.as_ref()).await
-        }))
+        Self(runtime.spawn(async move { op.fetch_page(&client, limit, cursor.as_ref()).await }))
     }
 
-    async fn join(mut self) -> Result<Page<T>> {
+    /// The prefetched page, or `None` if the task was cancelled before it finished.
+    async fn join(mut self) -> Option<Result<Page<T>>> {
         match (&mut self.0).await {
-            Ok(result) => result,
+            Ok(result) => Some(result),
             Err(join_error) => match join_error.try_into_panic() {
                 Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => unreachable!("a prefetch is only cancelled by dropping it"),
+                Err(_cancelled) => None,
             },
         }
     }

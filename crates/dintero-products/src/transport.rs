@@ -116,7 +116,9 @@ where
     let started = Instant::now();
     let mut waits = policy.schedule();
     let mut renewed = false;
-    for attempt in 1.. {
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
         let span = tracing::info_span!(
             "dintero_products.request",
             operation = op.name,
@@ -174,7 +176,6 @@ where
         tracing::debug!(parent: &span, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
         tokio::time::sleep(wait).await;
     }
-    unreachable!("the attempt loop only ends by returning")
 }
 
 /// Turns progenitor's error, and what the middleware saw, into ours.
@@ -188,11 +189,9 @@ async fn into_error<T: DeserializeOwned>(raw: RawError, seen: Attempt) -> Error 
             status: None,
             message,
         }),
-        E::CommunicationError(source) | E::InvalidUpgrade(source) => Error::Transport {
-            status: seen.status,
-            source,
-        },
-        E::ResponseBodyError(source) => Error::Transport {
+        E::CommunicationError(source)
+        | E::InvalidUpgrade(source)
+        | E::ResponseBodyError(source) => Error::Transport {
             status: seen.status,
             source,
         },

@@ -366,3 +366,33 @@ async fn every_list_streams_through_the_same_paginator() {
         assert_eq!(query(r, "product_id").as_deref(), Some("P"));
     }
 }
+
+#[test]
+fn a_stream_outlives_the_runtime_its_prefetch_was_spawned_on() {
+    let first = tokio::runtime::Runtime::new().unwrap();
+    let (h, pages) = first.block_on(async {
+        let h = Harness::start().await;
+        mount_groups(
+            &h,
+            vec![
+                (groups(&["B1"]), Some("c1")),
+                (groups(&["B2"]), Some("c2")),
+                (groups(&["B3"]), None),
+            ],
+        )
+        .await;
+        let mut pages = h.client.groups().list().pages();
+        let page = pages.try_next().await.unwrap().unwrap();
+        assert_eq!(ids(&page), ["B1"]);
+        (h, pages)
+    });
+    drop(first); // cancels the prefetch of page two, spawned on this runtime
+
+    let second = tokio::runtime::Runtime::new().unwrap();
+    let rest: Vec<_> = second
+        .block_on(async { pages.try_collect::<Vec<_>>().await })
+        .unwrap();
+    let rest: Vec<_> = rest.iter().flat_map(ids).collect();
+    assert_eq!(rest, ["B2", "B3"]);
+    drop(h);
+}
