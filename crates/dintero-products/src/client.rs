@@ -320,6 +320,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn clients_and_their_handles_cross_threads() {
+        fn send_sync<T: Send + Sync + Clone + 'static>() {}
+        send_sync::<Client>();
+        send_sync::<Catalogs>();
+        send_sync::<Groups>();
+        send_sync::<Products>();
+    }
+
+    #[test]
     fn base_urls_must_be_safe_for_credentials() {
         assert_eq!(
             checked_base_url("https://api.dintero.com/v1/", false).unwrap(),
