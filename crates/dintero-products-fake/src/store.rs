@@ -170,6 +170,17 @@ fn new_id() -> String {
     Uuid::new_v4().simple().to_string()
 }
 
+/// The id a create asked for, checked, or a fresh one when it asked for none.
+fn requested_id(kind: &str, requested: Option<String>) -> Result<String, ApiError> {
+    match requested {
+        Some(id) => {
+            check_id(kind, &id)?;
+            Ok(id)
+        }
+        None => Ok(new_id()),
+    }
+}
+
 /// A timestamp strictly later than `previous`, so that an update always moves `updated_at`.
 fn bumped(previous: Option<DateTime<Utc>>) -> DateTime<Utc> {
     let now = Utc::now();
@@ -299,14 +310,7 @@ impl Store {
         aid: &str,
         body: CreateCatalogBody,
     ) -> Result<CatalogResponse, ApiError> {
-        let id = match body.catalog_id {
-            Some(id) => {
-                let id = String::from(id);
-                check_id("catalog_id", &id)?;
-                id
-            }
-            None => new_id(),
-        };
+        let id = requested_id("catalog_id", body.catalog_id.map(String::from))?;
         if self
             .account(aid)
             .is_some_and(|a| a.catalogs.contains_key(id.as_str()))
@@ -383,14 +387,7 @@ impl Store {
         aid: &str,
         body: CreateGroupBody,
     ) -> Result<GroupResponse, ApiError> {
-        let id = match body.group_id {
-            Some(id) => {
-                let id = String::from(id);
-                check_id("group_id", &id)?;
-                id
-            }
-            None => new_id(),
-        };
+        let id = requested_id("group_id", body.group_id.map(String::from))?;
         if self
             .account(aid)
             .is_some_and(|a| a.groups.contains_key(id.as_str()))
@@ -559,14 +556,7 @@ impl Store {
         catalog_id: &str,
         body: CreateProductBody,
     ) -> Result<ProductDetails, ApiError> {
-        let id = match body.product_id {
-            Some(id) => {
-                let id = String::from(id);
-                check_id("product_id", &id)?;
-                id
-            }
-            None => new_id(),
-        };
+        let id = requested_id("product_id", body.product_id.map(String::from))?;
         let actor = self.actor.to_string();
         let catalog = self.catalog_mut(aid, catalog_id)?;
         if catalog.products.contains_key(id.as_str()) {

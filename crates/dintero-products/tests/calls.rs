@@ -6,7 +6,7 @@ use common::*;
 use dintero_products::{Error, NewGroup, NewProduct, RetryPolicy};
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -361,20 +361,14 @@ async fn create_sends_the_builders_body_and_returns_the_created_object() {
 
 #[tokio::test]
 async fn gets_are_retried_on_a_503_and_creates_are_not_retried_on_a_500() {
-    let h = Harness::with_retry(
-        RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
-    )
-    .await;
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
+    let h = Harness::retrying().await;
+    let responder = FailsOnce::new(
+        ResponseTemplate::new(503).insert_header("retry-after", "0"),
+        ResponseTemplate::new(200).set_body_json(group("B1")),
+    );
+    let calls = responder.calls.clone();
     Mock::given(method("GET"))
-        .respond_with(move |_: &Request| {
-            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                ResponseTemplate::new(503).insert_header("retry-after", "0")
-            } else {
-                ResponseTemplate::new(200).set_body_json(group("B1"))
-            }
-        })
+        .respond_with(responder)
         .mount(&h.server)
         .await;
     Mock::given(method("POST"))
@@ -430,10 +424,7 @@ async fn traces_name_each_attempt_and_never_hold_secrets_or_tokens() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let h = Harness::with_retry(
-        RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
-    )
-    .await;
+    let h = Harness::retrying().await;
     Mock::given(method("GET"))
         .and(path(api("/groups/B1")))
         .respond_with(ResponseTemplate::new(200).set_body_json(group("B1")))
@@ -572,10 +563,7 @@ async fn ten_megabyte_bodies_neither_panic_nor_bloat_errors() {
 
 #[tokio::test]
 async fn retry_policies_apply_per_client_and_per_call() {
-    let h = Harness::with_retry(
-        RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
-    )
-    .await;
+    let h = Harness::retrying().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
         .mount(&h.server)
@@ -621,20 +609,14 @@ async fn a_retry_after_longer_than_the_time_budget_is_not_waited_for() {
 #[tokio::test]
 async fn a_create_is_retried_only_when_it_was_certainly_not_processed() {
     // A 429 means the server refused it: retried.
-    let h = Harness::with_retry(
-        RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
-    )
-    .await;
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
+    let h = Harness::retrying().await;
+    let responder = FailsOnce::new(
+        ResponseTemplate::new(429).insert_header("retry-after", "0"),
+        ResponseTemplate::new(201).set_body_json(group("B1")),
+    );
+    let calls = responder.calls.clone();
     Mock::given(method("POST"))
-        .respond_with(move |_: &Request| {
-            if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-                ResponseTemplate::new(429).insert_header("retry-after", "0")
-            } else {
-                ResponseTemplate::new(201).set_body_json(group("B1"))
-            }
-        })
+        .respond_with(responder)
         .mount(&h.server)
         .await;
     h.client

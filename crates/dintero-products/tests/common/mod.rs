@@ -70,6 +70,14 @@ impl Harness {
         }
     }
 
+    /// A harness whose client retries with the default policy, but 1 ms waits.
+    pub async fn retrying() -> Self {
+        Self::with_retry(
+            RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(1)),
+        )
+        .await
+    }
+
     pub fn tokens_issued(&self) -> usize {
         self.tokens.issued.load(Ordering::SeqCst)
     }
@@ -127,5 +135,32 @@ impl Respond for PagedList {
             body["starting_after"] = json!(cursor);
         }
         ResponseTemplate::new(200).set_body_json(body)
+    }
+}
+
+/// Answers `first` to the first request and `then` to every later one, counting them.
+pub struct FailsOnce {
+    pub first: ResponseTemplate,
+    pub then: ResponseTemplate,
+    pub calls: Arc<AtomicUsize>,
+}
+
+impl FailsOnce {
+    pub fn new(first: ResponseTemplate, then: ResponseTemplate) -> Self {
+        Self {
+            first,
+            then,
+            calls: Arc::default(),
+        }
+    }
+}
+
+impl Respond for FailsOnce {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.first.clone()
+        } else {
+            self.then.clone()
+        }
     }
 }
