@@ -5,7 +5,7 @@
 //! "{base}/accounts/{aid}"}`), is cached, and is renewed ahead of its `expires_in`. Renewal is
 //! single-flight: however many calls need a token at once, one request fetches it.
 
-use crate::error::{Error, snippet};
+use crate::error::{Error, dintero_error, snippet};
 use reqwest::header::HeaderValue;
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -201,10 +201,8 @@ impl TokenSource {
             message: format!("could not read the token response: {e}"),
         })?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v.pointer("/error/message")?.as_str().map(str::to_string))
-                .unwrap_or_else(|| snippet(&body));
+            let message =
+                dintero_error(&body).map_or_else(|| snippet(&body), |(_, message)| message);
             return Err(Error::Auth {
                 status: Some(status),
                 message: format!("the token endpoint answered {status}: {message}"),

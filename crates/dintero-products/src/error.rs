@@ -207,6 +207,13 @@ impl fmt::Display for InvalidInput {
     }
 }
 
+/// Dintero's error body, `{"error": {"code": .., "message": ..}}`, as `(code, message)`, if
+/// `body` is one.
+pub(crate) fn dintero_error(body: &[u8]) -> Option<(Option<String>, String)> {
+    let parsed = serde_json::from_slice::<dintero_products_client::types::Error>(body).ok()?;
+    Some((parsed.error.code, parsed.error.message))
+}
+
 /// At most this many bytes of a body are kept in an error.
 pub(crate) const SNIPPET_BYTES: usize = 512;
 

@@ -8,7 +8,7 @@
 //! error is flattened to a string.
 
 use crate::auth::{Token, TokenSource};
-use crate::error::{ApiError, Error, snippet};
+use crate::error::{ApiError, Error, dintero_error, snippet};
 use crate::retry::{RetryPolicy, may_retry};
 use dintero_products_client::{Middleware, OperationInfo, ResponseValue, types};
 use futures::future::BoxFuture;
@@ -87,9 +87,14 @@ impl Middleware for Hooks {
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
         Box::pin(async move {
             let response = client.execute(request).await?;
-            let headers = response.headers();
-            let (request_id, retry_after) = (request_id(headers), retry_after(headers));
             let status = response.status();
+            // Only an error carries the request id and `Retry-After`; a success skips the lookups.
+            let (request_id, retry_after) = if status.is_success() {
+                (None, None)
+            } else {
+                let headers = response.headers();
+                (request_id(headers), retry_after(headers))
+            };
             observe(|a| {
                 a.status = Some(status);
                 a.request_id = request_id;
@@ -114,7 +119,8 @@ where
     Fut: Future<Output = Result<ResponseValue<T>, RawError>>,
 {
     let started = Instant::now();
-    let mut waits = policy.schedule();
+    // Built at the first failure: most calls succeed at once and never need it.
+    let mut waits = None;
     let mut renewed = false;
     let mut attempt: u32 = 0;
     loop {
@@ -164,7 +170,7 @@ where
         if !may_retry(&error, op.idempotent) {
             return Err(error);
         }
-        let Some(backoff) = waits.next() else {
+        let Some(backoff) = waits.get_or_insert_with(|| policy.schedule()).next() else {
             return Err(error);
         };
         let wait = error
@@ -267,9 +273,8 @@ fn api_error_from_body(
     request_id: Option<String>,
     retry_after: Option<Duration>,
 ) -> Error {
-    let parsed = serde_json::from_slice::<types::Error>(body).ok();
-    let (code, message, body_snippet) = match parsed {
-        Some(e) => (e.error.code, Some(e.error.message), None),
+    let (code, message, body_snippet) = match dintero_error(body) {
+        Some((code, message)) => (code, Some(message), None),
         None => (None, None, Some(snippet(body))),
     };
     Error::Api(ApiError {
