@@ -4,7 +4,6 @@
 //! (`assert!`, `todo!`, `unimplemented!`). Every problem found here names the operation or the
 //! place in the document, and all of them are reported at once.
 
-use crate::passes::single_response_type::signature;
 use crate::spec;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,7 +133,7 @@ fn check_responses(doc: &Value, op: &spec::Operation, label: &str, problems: &mu
                 }
             }
         }
-        let sig = signature(doc, response).to_string();
+        let sig = spec::response_signature(doc, response).to_string();
         if code.starts_with('2') || code == "default" {
             successes.insert(sig.clone());
         }

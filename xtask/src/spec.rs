@@ -92,6 +92,91 @@ pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
+/// Keywords typify turns into checks when it decodes or encodes a value, or into a narrower type.
+pub const VALIDATION_KEYWORDS: &[&str] = &[
+    "maxLength",
+    "minLength",
+    "pattern",
+    "enum",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+];
+
+/// Keywords that make typify generate a validated newtype for a string.
+const STRING_NEWTYPE_KEYWORDS: &[&str] = &["pattern", "minLength", "maxLength", "enum"];
+
+/// Whether typify would make a validated newtype of `schema`: a string with a pattern, a length
+/// bound or an enum.
+pub fn is_constrained_string(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && STRING_NEWTYPE_KEYWORDS
+            .iter()
+            .any(|k| schema.get(*k).is_some())
+}
+
+/// Two schemas make the same type when they differ at most in documentation.
+pub fn same_type_ignoring_docs(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(map) = v.as_object_mut() {
+            map.retain(|key, _| !is_documentation_key(key));
+        }
+        v
+    };
+    strip(a) == strip(b)
+}
+
+/// Keys that document a schema without changing the type generated from it.
+pub fn is_documentation_key(key: &str) -> bool {
+    key.starts_with("x-") || matches!(key, "description" | "example" | "examples" | "title")
+}
+
+/// Where the schemas of what a client sends, and of what it receives, start.
+pub struct DirectionRoots {
+    /// Parameters and request bodies.
+    pub requests: Vec<String>,
+    /// Response bodies.
+    pub responses: Vec<String>,
+}
+
+/// Pointers to the schemas of what a client sends (parameters and request bodies) and of what
+/// it receives (responses).
+pub fn direction_roots(doc: &Value) -> DirectionRoots {
+    let mut requests: Vec<String> = schema_roots(doc)
+        .into_iter()
+        .filter(|at| at.contains("/parameters/"))
+        .collect();
+    let mut responses = Vec::new();
+    for op in operations(doc) {
+        requests.extend(request_schemas(doc, &op));
+        responses.extend(response_schemas(doc, &op).into_iter().flat_map(|(_, s)| s));
+    }
+    DirectionRoots {
+        requests,
+        responses,
+    }
+}
+
+/// What type progenitor would make of a response: its JSON schema, `raw` for another media type,
+/// or `none` for no body. Two responses with equal signatures decode into the same type.
+pub fn response_signature(doc: &Value, response: &Value) -> Value {
+    let response = resolve(doc, response);
+    let Some(content) = response.get("content").and_then(Value::as_object) else {
+        return Value::String("none".into());
+    };
+    let json = content
+        .iter()
+        .find(|(media, _)| media.starts_with("application/json") || media.ends_with("+json"));
+    match json {
+        Some((_, media)) => media.get("schema").cloned().unwrap_or(Value::Null),
+        None if content.is_empty() => Value::String("none".into()),
+        None => Value::String("raw".into()),
+    }
+}
+
 /// The keys under which a schema holds subschemas, and whether each holds a map, a list or one.
 enum Children {
     Map,

@@ -3,11 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The workspace, found as the xtask finds it: from what cargo sets at run time.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo test sets it");
+    Path::new(&manifest_dir).parent().unwrap().to_path_buf()
 }
 
 /// A fresh scratch directory for one test.
@@ -21,6 +20,16 @@ fn scratch(name: &str) -> PathBuf {
 fn xtask(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The binary without the `CARGO_MANIFEST_DIR` cargo sets, run from `dir`.
+fn xtask_outside_cargo(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .current_dir(dir)
         .output()
         .unwrap()
 }
@@ -138,6 +147,18 @@ fn a_bad_spec_is_reported_by_operation_and_never_panics() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!out.exists());
 
+    std::fs::write(&spec, "- a list\n- is no spec\n").unwrap();
+    let result = xtask(&[
+        "regenerate",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = text(&result.stderr);
+    assert!(stderr.contains("the top level is not a map"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
     std::fs::write(&spec, "openapi: [not, a, spec").unwrap();
     let result = xtask(&[
         "regenerate",
@@ -168,10 +189,84 @@ fn explain_names_each_pass_that_fired() {
         "list item is now `ProductDetails`",
         "[split-shared-schemas]",
         "[lenient-responses]",
+        "[guessed-success-codes]",
+        "guessed success 201 is now 2XX",
+        "[shared-body-id-types]",
+        "request body id now uses the new shared type `LocationId`",
+        "[hand-written types] 5",
+        "`AccountId` is the hand-written `crate::AccountId`",
+        "[rewrites: strict-path-encoding] 1",
+        "replaced by `crate::path::encode_path`",
     ] {
         assert!(
             stdout.contains(expected),
             "missing {expected:?} in:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn both_checked_in_files_match_a_fresh_generation() {
+    let result = xtask(&["regenerate", "--check"]);
+    let stdout = text(&result.stdout);
+    assert!(result.status.success(), "{stdout}{}", text(&result.stderr));
+    for target in [
+        "crates/dintero-products-client/src/generated.rs: up to date",
+        "crates/dintero-products-client/tests/other_shape/generated.rs: up to date",
+    ] {
+        assert!(stdout.contains(target), "missing {target:?} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn the_workspace_is_the_one_cargo_names_at_run_time() {
+    // Another checkout, as `cargo run` from it would describe it: the xtask works on that tree
+    // (which has no spec), not on the one it was compiled in.
+    let other = scratch("other-checkout");
+    std::fs::create_dir_all(other.join("xtask")).unwrap();
+    std::fs::write(other.join("Cargo.toml"), "[workspace]\n").unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["regenerate", "--check"])
+        .env("CARGO_MANIFEST_DIR", other.join("xtask"))
+        .output()
+        .unwrap();
+    assert!(!result.status.success());
+    let stderr = text(&result.stderr);
+    assert!(stderr.contains("openapi/products.yaml: "), "{stderr}");
+
+    // A manifest directory whose parent is no workspace is refused, not guessed around.
+    let lonely = scratch("lonely");
+    let result = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["regenerate", "--check"])
+        .env("CARGO_MANIFEST_DIR", lonely.join("xtask"))
+        .output()
+        .unwrap();
+    assert!(!result.status.success());
+    assert!(
+        text(&result.stderr).contains("has no Cargo.toml"),
+        "{}",
+        text(&result.stderr)
+    );
+}
+
+#[test]
+fn without_cargo_manifest_dir_cargo_is_asked() {
+    // From a directory inside the workspace, `cargo locate-project` finds it.
+    let inside = xtask_outside_cargo(&root().join("crates"), &["regenerate", "--check"]);
+    assert!(
+        inside.status.success(),
+        "{}{}",
+        text(&inside.stdout),
+        text(&inside.stderr)
+    );
+    assert!(
+        text(&inside.stdout)
+            .contains("crates/dintero-products-client/src/generated.rs: up to date")
+    );
+
+    // Outside any workspace there is nothing to find: a clear error.
+    let outside = xtask_outside_cargo(&scratch("nowhere"), &["regenerate", "--check"]);
+    assert!(!outside.status.success());
+    let stderr = text(&outside.stderr);
+    assert!(stderr.contains("cannot find the workspace"), "{stderr}");
 }

@@ -7,11 +7,17 @@
 //! - [`Client`] has one builder method per operation (`list_products`, `get_catalog`,
 //!   `create_group`, ...), each ending in `send()`;
 //! - [`types`] holds the request and response types;
+//! - the ids ([`AccountId`], [`CatalogId`], [`GroupId`], [`ProductId`], [`LocationId`]) are
+//!   hand-written, validated types (module [`ids`]) that the generated code uses for every id it
+//!   sends, with [`InvalidInput`] saying what was wrong;
+//! - path parameters are percent-encoded by [`path::encode_path`], which keeps every value inside
+//!   its path segment;
 //! - [`Middleware`] is the seam through which a caller adds authentication, retries and
 //!   tracing to every request, through progenitor's `ClientHooks` (which only this crate, the
 //!   one that defines `Client`, may implement).
 //!
-//! `src/generated.rs` is written by `cargo xtask regenerate` and never edited by hand.
+//! `src/generated.rs` is written by `cargo xtask regenerate` and never edited by hand; `ids.rs`
+//! and `path.rs` are hand-written, and the generator points the generated code at them.
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
@@ -32,7 +38,11 @@ use std::sync::Arc;
 )]
 mod generated;
 
+pub mod ids;
+pub mod path;
+
 pub use generated::*;
+pub use ids::{AccountId, CatalogId, GroupId, InvalidInput, LocationId, MAX_ID_CHARS, ProductId};
 pub use progenitor_client::OperationInfo;
 
 /// What a caller plugs into every request the generated [`Client`] makes.

@@ -1,9 +1,12 @@
 //! A client generated, with no change to the xtask, from `xtask/fixtures/other-shape.yaml`: a
 //! spec of the same family with an operation the rename table does not know, a `default` error,
-//! a bodiless 204, two error schemas on one operation, `$ref` with siblings, nullable fields,
-//! enums and new fields. It compiles against the same `Hooks` seam, and it works.
+//! a bodiless 204, two error schemas on one operation, `$ref` with siblings (one of them a
+//! required, nullable field), nullable fields, enums and new fields. It compiles against the same
+//! `Hooks` seam and the same strict path encoding, and it works.
 
-pub use dintero_products_client::Hooks;
+// The generated code refers to `crate::Hooks` and `crate::path::encode_path`, which this crate
+// takes from the client crate, as the client crate itself does.
+pub use dintero_products_client::{Hooks, path};
 
 #[path = "other_shape/generated.rs"]
 #[rustfmt::skip]
@@ -79,4 +82,15 @@ async fn a_bodiless_delete_and_an_unknown_operation_work_over_http() {
         }
         other => panic!("expected a typed error response, got {other:?}"),
     }
+}
+
+#[test]
+fn a_required_nullable_reference_takes_null_but_not_absence() {
+    // `parent: {$ref: Address, nullable: true}` is required: the `nullable` beside the `$ref`
+    // survived generation (the ref-siblings pass), so `null` decodes and a missing field does not.
+    let without = serde_json::json!({"location_id": "L1", "name": "n"});
+    assert!(serde_json::from_value::<types::Location>(without).is_err());
+    let with_null = serde_json::json!({"location_id": "L1", "name": "n", "parent": null});
+    let location: types::Location = serde_json::from_value(with_null).unwrap();
+    assert!(location.parent.is_none());
 }

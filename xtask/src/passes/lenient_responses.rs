@@ -7,7 +7,6 @@
 //! `additionalProperties: false` is dropped so unknown fields are ignored. Requests keep every
 //! check: `split-shared-schemas` gave them their own copies.
 
-use super::split_shared_schemas::{CONSTRAINTS, roots};
 use super::{Log, Pass};
 use crate::spec;
 use serde_json::Value;
@@ -19,7 +18,10 @@ pub const PASS: Pass = Pass {
 };
 
 fn run(doc: &mut Value, log: &mut Log) {
-    let (request_roots, response_roots) = roots(doc);
+    let spec::DirectionRoots {
+        requests: request_roots,
+        responses: response_roots,
+    } = spec::direction_roots(doc);
     let request_side = spec::reachable_schemas(doc, &request_roots);
     let response_only = spec::reachable_schemas(doc, &response_roots)
         .into_iter()
@@ -52,7 +54,10 @@ fn run(doc: &mut Value, log: &mut Log) {
             schema.insert("description".into(), Value::String(description));
             relaxed.push("enum");
         }
-        for keyword in CONSTRAINTS.iter().chain(&["minItems", "maxItems"]) {
+        for keyword in spec::VALIDATION_KEYWORDS
+            .iter()
+            .chain(&["minItems", "maxItems"])
+        {
             if schema.remove(*keyword).is_some() {
                 relaxed.push(keyword);
             }

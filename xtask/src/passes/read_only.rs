@@ -5,7 +5,6 @@
 //! `split-shared-schemas`, request-side schemas are the request's own, so editing them leaves
 //! responses untouched.
 
-use super::split_shared_schemas::roots;
 use super::{Log, Pass};
 use crate::spec;
 use serde_json::Value;
@@ -19,7 +18,7 @@ pub const PASS: Pass = Pass {
 
 /// Pointers to every schema on the request side: request bodies and the components they reach.
 fn request_side(doc: &Value) -> Vec<String> {
-    let (request_roots, _) = roots(doc);
+    let request_roots = spec::direction_roots(doc).requests;
     let components = spec::reachable_schemas(doc, &request_roots)
         .into_iter()
         .map(|name| spec::join("/components/schemas", &name));

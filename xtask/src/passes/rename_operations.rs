@@ -15,7 +15,8 @@ pub const PASS: Pass = Pass {
     run,
 };
 
-/// Dintero operationId -> method name. Ids marked `x-inferred` in the spec are our best guess.
+/// Dintero operationId -> method name. Ids the spec marks `x-inferred` (a whole operation) or
+/// `x-inferred-operation-id` are our best guess; the others are Dintero's.
 pub const RENAMES: &[(&str, &str)] = &[
     ("aid_catalogs_get", "list_catalogs"),
     ("aid_catalogs_post", "create_catalog"),
@@ -25,7 +26,7 @@ pub const RENAMES: &[(&str, &str)] = &[
     ("aid_groups_get", "list_groups"),
     ("aid_groups_post", "create_group"),
     ("aid_group_get", "get_group"),
-    ("aid_groups_put", "update_group"),
+    ("aid_group_put", "update_group"),
     ("aid_groups_delete", "delete_group"),
     ("aid_products_get", "list_products"),
     ("aid_products_post", "create_product"),

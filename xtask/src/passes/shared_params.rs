@@ -17,14 +17,6 @@ pub const PASS: Pass = Pass {
     run,
 };
 
-/// Keywords that make typify generate a validated newtype for a string.
-const CONSTRAINTS: &[&str] = &["pattern", "minLength", "maxLength", "enum"];
-
-fn is_constrained_string(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("string")
-        && CONSTRAINTS.iter().any(|k| schema.get(*k).is_some())
-}
-
 fn type_name(component: &str) -> String {
     let base = spec::pascal_case(component);
     for suffix in ["Path", "Query", "Param", "Parameter"] {
@@ -44,7 +36,10 @@ fn run(doc: &mut Value, log: &mut Log) {
         return;
     };
     for (component, param) in params {
-        let Some(schema) = param.get("schema").filter(|s| is_constrained_string(s)) else {
+        let Some(schema) = param
+            .get("schema")
+            .filter(|s| spec::is_constrained_string(s))
+        else {
             continue;
         };
         let mut schema = schema.clone();
@@ -67,7 +62,7 @@ fn run(doc: &mut Value, log: &mut Log) {
             .find(|name| {
                 schemas
                     .get(name)
-                    .is_none_or(|existing| same_type(existing, &schema))
+                    .is_none_or(|existing| spec::same_type_ignoring_docs(existing, &schema))
             })
             .unwrap_or(base);
         schemas.entry(name.clone()).or_insert(schema);
@@ -80,19 +75,6 @@ fn run(doc: &mut Value, log: &mut Log) {
             );
         }
     }
-}
-
-/// Two schemas make the same type when they differ at most in documentation.
-fn same_type(a: &Value, b: &Value) -> bool {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(map) = v.as_object_mut() {
-            map.remove("description");
-            map.remove("example");
-        }
-        v
-    };
-    strip(a) == strip(b)
 }
 
 #[cfg(test)]

@@ -29,23 +29,6 @@ fn is_error(code: &str) -> bool {
     code.starts_with('4') || code.starts_with('5')
 }
 
-/// What type progenitor would make of a response: its JSON schema, `raw` for another media type,
-/// or `none` for no body.
-pub fn signature(doc: &Value, response: &Value) -> Value {
-    let response = spec::resolve(doc, response);
-    let Some(content) = response.get("content").and_then(Value::as_object) else {
-        return Value::String("none".into());
-    };
-    let json = content
-        .iter()
-        .find(|(media, _)| media.starts_with("application/json") || media.ends_with("+json"));
-    match json {
-        Some((_, media)) => media.get("schema").cloned().unwrap_or(Value::Null),
-        None if content.is_empty() => Value::String("none".into()),
-        None => Value::String("raw".into()),
-    }
-}
-
 fn has_body(sig: &Value) -> bool {
     !matches!(sig.as_str(), Some("none"))
 }
@@ -73,7 +56,7 @@ fn run(doc: &mut Value, log: &mut Log) {
         let successes: Vec<(String, Value)> = keep
             .iter()
             .filter(|(code, _)| is_success(code) || (!has_2xx && *code == "default"))
-            .map(|(code, r)| (code.clone(), signature(doc, r)))
+            .map(|(code, r)| (code.clone(), spec::response_signature(doc, r)))
             .collect();
         if let Some(chosen) = successes
             .iter()
@@ -95,7 +78,7 @@ fn run(doc: &mut Value, log: &mut Log) {
         let errors: Vec<(String, Value)> = keep
             .iter()
             .filter(|(code, _)| is_error(code) || *code == "default")
-            .map(|(code, r)| (code.clone(), signature(doc, r)))
+            .map(|(code, r)| (code.clone(), spec::response_signature(doc, r)))
             .collect();
         // The error shape most responses share; among equals, one with a body, then the first.
         let chosen = errors

@@ -18,25 +18,14 @@ pub const PASS: Pass = Pass {
     run,
 };
 
-/// Keywords typify turns into checks or narrower types.
-pub const CONSTRAINTS: &[&str] = &[
-    "maxLength",
-    "minLength",
-    "pattern",
-    "enum",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-];
-
 /// Whether one (sub)schema, not following `$ref`s, means something different to a request.
-pub fn has_request_semantics(schema: &Value) -> bool {
+fn has_request_semantics(schema: &Value) -> bool {
     let Some(map) = schema.as_object() else {
         return false;
     };
-    let constrained = CONSTRAINTS.iter().any(|k| map.contains_key(*k))
+    let constrained = spec::VALIDATION_KEYWORDS
+        .iter()
+        .any(|k| map.contains_key(*k))
         || map.get("additionalProperties") == Some(&Value::Bool(false))
         || (map.contains_key("minItems") && map.get("minItems") == map.get("maxItems"));
     let read_only_required =
@@ -53,27 +42,11 @@ pub fn has_request_semantics(schema: &Value) -> bool {
     constrained || read_only_required
 }
 
-/// Pointers to the schemas of what a client sends (parameters and request bodies) and of what
-/// it receives (responses).
-pub fn roots(doc: &Value) -> (Vec<String>, Vec<String>) {
-    let mut requests: Vec<String> = spec::schema_roots(doc)
-        .into_iter()
-        .filter(|at| at.contains("/parameters/"))
-        .collect();
-    let mut responses = Vec::new();
-    for op in spec::operations(doc) {
-        requests.extend(spec::request_schemas(doc, &op));
-        responses.extend(
-            spec::response_schemas(doc, &op)
-                .into_iter()
-                .flat_map(|(_, s)| s),
-        );
-    }
-    (requests, responses)
-}
-
 fn run(doc: &mut Value, log: &mut Log) {
-    let (request_roots, response_roots) = roots(doc);
+    let spec::DirectionRoots {
+        requests: request_roots,
+        responses: response_roots,
+    } = spec::direction_roots(doc);
     let request_side = spec::reachable_schemas(doc, &request_roots);
     let response_side = spec::reachable_schemas(doc, &response_roots);
     let shared: BTreeSet<&String> = request_side.intersection(&response_side).collect();
