@@ -1,6 +1,22 @@
-//! Seeded fault injection.
+//! Seeded fault injection: which faults exist, which request gets one, and what each does on
+//! the wire.
+//!
+//! Everything a fault kind means is in one exhaustive `match` (in `answer`), with no wildcard
+//! arm, so a new kind does not compile until it says what it does.
 
+use std::future::Future;
 use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt as _;
+
+use crate::responses::{self, ApiError};
+
+/// How long a truncated body waits between its half and the error that closes the connection.
+const TRUNCATION_PAUSE: Duration = Duration::from_millis(20);
 
 /// One kind of failure the fake can inject instead of (or on top of) a normal answer.
 ///
@@ -41,14 +57,6 @@ pub enum FaultKind {
     TruncatedBody,
     /// Process the request, then wait this long before answering normally.
     Slow(Duration),
-}
-
-impl FaultKind {
-    /// Whether the request is processed (a create applied) before this fault mangles or delays
-    /// the answer.
-    pub fn processes_request(&self) -> bool {
-        matches!(self, FaultKind::TruncatedBody | FaultKind::Slow(_))
-    }
 }
 
 /// Which requests get a fault, and which one: a probability and a weighted list of kinds.
@@ -118,21 +126,6 @@ impl Faults {
         self.include_token_endpoint = include;
         self
     }
-
-    /// The configured probability.
-    pub fn get_probability(&self) -> f64 {
-        self.probability
-    }
-
-    /// The configured kinds and their weights.
-    pub fn kinds(&self) -> &[(FaultKind, u32)] {
-        &self.kinds
-    }
-
-    /// Whether the token endpoint is eligible.
-    pub fn includes_token_endpoint(&self) -> bool {
-        self.include_token_endpoint
-    }
 }
 
 /// The faults and the seeded generator that decides, kept together under one lock.
@@ -182,6 +175,116 @@ impl FaultDecider {
     }
 }
 
+/// A fault's answer, and whether its status line reaches the client (for the request log).
+pub(crate) struct FaultAnswer {
+    pub response: Response,
+    pub status_sent: bool,
+}
+
+impl From<Response> for FaultAnswer {
+    fn from(response: Response) -> Self {
+        FaultAnswer {
+            response,
+            status_sent: true,
+        }
+    }
+}
+
+/// Answers a request that drew `kind`. `process` is the real handling of the request: the
+/// kinds that apply the request (a create) await it, the others drop it unpolled, so the
+/// request is never processed.
+pub(crate) async fn answer(
+    kind: &FaultKind,
+    process: impl Future<Output = Response>,
+) -> FaultAnswer {
+    match kind {
+        FaultKind::Status(code) => status(*code).into(),
+        FaultKind::Html502 => html_502().into(),
+        FaultKind::RateLimited { retry_after_secs } => responses::too_many_requests(
+            *retry_after_secs,
+            &format!("rate limited (injected fault); retry after {retry_after_secs} s"),
+        )
+        .into(),
+        FaultKind::DropConnection => FaultAnswer {
+            response: dropped_connection(),
+            status_sent: false,
+        },
+        FaultKind::TruncatedBody => truncated(process.await).await.into(),
+        FaultKind::Slow(delay) => {
+            let response = process.await;
+            tokio::time::sleep(*delay).await;
+            response.into()
+        }
+    }
+}
+
+/// `HTTP_<n>` for statuses without a canonical reason, else the reason in upper snake case.
+fn reason_code(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(reason) => reason
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+        None => format!("HTTP_{}", status.as_u16()),
+    }
+}
+
+fn status(code: u16) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    responses::error(status, &reason_code(status), "injected fault")
+}
+
+const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>fake-gateway</center>\r\n</body>\r\n</html>\r\n";
+
+/// What a proxy in front of the API sends when the API is down: HTML, not JSON.
+fn html_502() -> Response {
+    responses::with_body(
+        StatusCode::BAD_GATEWAY,
+        "text/html; charset=utf-8",
+        Body::from(BAD_GATEWAY_HTML),
+    )
+}
+
+fn injected_io_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "injected fault")
+}
+
+/// A body that fails before its first byte: hyper then aborts the connection before it flushes
+/// the status line, so the client sees the connection close without a response.
+fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async { Err::<Bytes, _>(injected_io_error()) });
+    Response::new(Body::from_stream(stream))
+}
+
+/// The real status and headers with `Content-Length` announcing the whole body, then half of
+/// the body and an error, which makes hyper close the connection.
+async fn truncated(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => return ApiError::internal(format!("could not buffer: {e}")).into_response(),
+    };
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    // The error comes a moment after the half: in the same poll, hyper would discard the head
+    // and the half unsent.
+    let first = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(half) });
+    let cut = futures::stream::once(async {
+        tokio::time::sleep(TRUNCATION_PAUSE).await;
+        Err(injected_io_error())
+    });
+    Response::from_parts(parts, Body::from_stream(first.chain(cut)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,11 +317,65 @@ mod tests {
 
     #[test]
     fn probability_is_clamped_and_empty_kinds_mean_500() {
-        assert_eq!(Faults::new().probability(7.0).get_probability(), 1.0);
-        assert_eq!(Faults::new().probability(f64::NAN).get_probability(), 0.0);
+        assert_eq!(Faults::new().probability(7.0).probability, 1.0);
+        assert_eq!(Faults::new().probability(f64::NAN).probability, 0.0);
+        assert_eq!(Faults::new().probability(-1.0).probability, 0.0);
         let mut d = FaultDecider::new(Faults::new().probability(1.0), 3);
         assert_eq!(d.decide(false), Some(FaultKind::Status(500)));
         let mut none = FaultDecider::new(Faults::new(), 3);
         assert_eq!(none.decide(false), None);
+    }
+
+    #[test]
+    fn reason_codes() {
+        assert_eq!(
+            reason_code(StatusCode::INTERNAL_SERVER_ERROR),
+            "INTERNAL_SERVER_ERROR"
+        );
+        assert_eq!(
+            reason_code(StatusCode::SERVICE_UNAVAILABLE),
+            "SERVICE_UNAVAILABLE"
+        );
+        assert_eq!(
+            reason_code(StatusCode::from_u16(599).unwrap_or_default()),
+            "HTTP_599"
+        );
+    }
+
+    /// A request handler that counts whether it ran.
+    async fn process(ran: &std::sync::atomic::AtomicBool) -> Response {
+        ran.store(true, std::sync::atomic::Ordering::SeqCst);
+        StatusCode::CREATED.into_response()
+    }
+
+    #[tokio::test]
+    async fn only_truncation_and_slowness_process_the_request() {
+        let kinds = [
+            (FaultKind::Status(503), false, Some(503)),
+            (FaultKind::Html502, false, Some(502)),
+            (
+                FaultKind::RateLimited {
+                    retry_after_secs: 2,
+                },
+                false,
+                Some(429),
+            ),
+            (FaultKind::DropConnection, false, None),
+            (FaultKind::TruncatedBody, true, Some(201)),
+            (FaultKind::Slow(Duration::from_millis(1)), true, Some(201)),
+        ];
+        for (kind, processes, status) in kinds {
+            let ran = std::sync::atomic::AtomicBool::new(false);
+            let answer = answer(&kind, process(&ran)).await;
+            assert_eq!(
+                ran.load(std::sync::atomic::Ordering::SeqCst),
+                processes,
+                "{kind:?}"
+            );
+            let sent = answer
+                .status_sent
+                .then_some(answer.response.status().as_u16());
+            assert_eq!(sent, status, "{kind:?}");
+        }
     }
 }

@@ -2,13 +2,18 @@
 //!
 //! ```text
 //! cargo run -p dintero-products-fake -- --port 8080 --seed-products 1000 \
-//!     [--account T12345678] [--catalog S23] [--latency-ms 5] [--seed-groups 5]
+//!     [--account T12345678] [--catalog S23] [--latency-ms 5] [--seed-groups 5] [--demo]
 //! ```
+//!
+//! On start it prints where it listens and the settings a client needs, as `export` lines a
+//! shell can use (`DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID`, `DINTERO_CLIENT_SECRET`,
+//! `DINTERO_BASE_URL`), to paste into the shell that runs the client (the SDK's
+//! `Client::from_env` reads them).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use dintero_products_fake::FakeServer;
+use dintero_products_fake::{DEMO_CATALOG_ID, FakeServer, is_valid_account_id};
 
 const USAGE: &str = "\
 usage: dintero-products-fake [options]
@@ -19,7 +24,11 @@ usage: dintero-products-fake [options]
   --seed-products N   products to seed in that catalog (default 0)
   --seed-groups N     groups to seed in that account (default 0)
   --latency-ms N      delay added to every response (default 0)
-  -h, --help          this text";
+  --demo              seed the demo catalog DEMO (24 furniture products in 4 groups) in
+                      that account; the --catalog one is then seeded only with --seed-products
+  -h, --help          this text
+
+On start it prints the settings a client needs as `export DINTERO_...=...` lines.";
 
 #[derive(Debug, PartialEq)]
 struct Args {
@@ -29,6 +38,7 @@ struct Args {
     seed_products: u32,
     seed_groups: u32,
     latency_ms: u64,
+    demo: bool,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
@@ -39,6 +49,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         seed_products: 0,
         seed_groups: 0,
         latency_ms: 0,
+        demo: false,
     };
     let mut args = args.into_iter();
     while let Some(flag) = args.next() {
@@ -48,6 +59,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         };
         if name == "-h" || name == "--help" {
             return Ok(None);
+        }
+        if name == "--demo" {
+            if inline.is_some() {
+                return Err("--demo takes no value".to_owned());
+            }
+            parsed.demo = true;
+            continue;
         }
         let mut value = || {
             inline
@@ -69,17 +87,27 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let aid = parsed.account.as_bytes();
-    if aid.len() != 9
-        || !matches!(aid.first(), Some(b'P' | b'T'))
-        || !aid.iter().skip(1).all(u8::is_ascii_digit)
-    {
+    if !is_valid_account_id(&parsed.account) {
         return Err(format!(
             "--account {:?} does not match ^[PT]\\d{{8}}$",
             parsed.account
         ));
     }
     Ok(Some(parsed))
+}
+
+/// `value` as one shell word: as it is when it holds only characters no shell treats
+/// specially, else in single quotes.
+fn shell_quoted(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
 }
 
 #[tokio::main]
@@ -107,21 +135,44 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    server.seed_catalog(&args.account, &args.catalog, "Fake catalog");
-    server.seed_products(&args.account, &args.catalog, args.seed_products);
-    server.seed_groups(&args.account, args.seed_groups);
+    let aid = &args.account;
+    let plain_catalog = !args.demo || args.seed_products > 0;
+    if plain_catalog {
+        server.seed_catalog(aid, &args.catalog, "Fake catalog");
+        server.seed_products(aid, &args.catalog, args.seed_products);
+    }
+    server.seed_groups(aid, args.seed_groups);
+    if args.demo {
+        server.seed_demo(aid);
+    }
 
     println!("Dintero Products fake listening");
     println!("  base URL:      {}", server.base_url());
-    println!("  token URL:     {}", server.token_url(&args.account));
-    println!("  account:       {}", args.account);
-    println!(
-        "  catalog:       {} ({} products)",
-        args.catalog,
-        server.product_count(&args.account, &args.catalog)
-    );
+    println!("  token URL:     {}", server.token_url(aid));
+    println!("  audience:      {}", server.audience(aid));
+    println!("  account:       {aid}");
+    let mut catalogs = Vec::new();
+    if plain_catalog {
+        catalogs.push(args.catalog.as_str());
+    }
+    if args.demo {
+        catalogs.push(DEMO_CATALOG_ID);
+    }
+    for catalog in catalogs {
+        let count = server.product_count(aid, catalog);
+        println!("  catalog:       {catalog} ({count} products)");
+    }
     println!("  client id:     {}", server.client_id());
     println!("  client secret: {}", server.client_secret());
+    println!("For a client, in a shell:");
+    for (name, value) in [
+        ("DINTERO_ACCOUNT_ID", aid.as_str()),
+        ("DINTERO_CLIENT_ID", server.client_id()),
+        ("DINTERO_CLIENT_SECRET", server.client_secret()),
+        ("DINTERO_BASE_URL", &server.base_url()),
+    ] {
+        println!("export {name}={}", shell_quoted(value));
+    }
     println!("Press Ctrl-C to stop.");
 
     if let Err(e) = tokio::signal::ctrl_c().await {
@@ -162,9 +213,12 @@ mod tests {
                 seed_products: 1000,
                 seed_groups: 0,
                 latency_ms: 5,
+                demo: false,
             }))
         );
         assert_eq!(parse(&["--help"]), Ok(None));
+        let demo = parse(&["--demo"]).ok().flatten();
+        assert!(demo.is_some_and(|args| args.demo && args.seed_products == 0));
     }
 
     #[test]
@@ -174,5 +228,18 @@ mod tests {
         assert!(parse(&["--port", "70000"]).is_err());
         assert!(parse(&["--account", "X1"]).is_err());
         assert!(parse(&["--what"]).is_err());
+        assert!(parse(&["--demo=yes"]).is_err());
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quoted("T12345678"), "T12345678");
+        assert_eq!(
+            shell_quoted("http://127.0.0.1:8080/v1"),
+            "http://127.0.0.1:8080/v1"
+        );
+        assert_eq!(shell_quoted("a b"), "'a b'");
+        assert_eq!(shell_quoted("it's $x"), r"'it'\''s $x'");
+        assert_eq!(shell_quoted(""), "''");
     }
 }

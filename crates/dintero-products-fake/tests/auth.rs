@@ -274,7 +274,7 @@ async fn unknown_routes_and_methods_answer_json_errors() {
     let api = Api::new(&server).await;
     let (status, body) = api.get("nothing-here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(error_code(&body), "NOT_FOUND");
+    assert_eq!(error_code(&body), "NOT FOUND");
     let response = http()
         .patch(format!("{}/catalogs", api.base))
         .bearer_auth(&api.token)
@@ -282,13 +282,25 @@ async fn unknown_routes_and_methods_answer_json_errors() {
         .await
         .expect("send");
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        response
-            .headers()
-            .get("allow")
-            .and_then(|v| v.to_str().ok()),
-        Some("GET, POST")
-    );
+    // axum's method router writes the header, and lists HEAD, which it serves on GET routes.
+    let allow: std::collections::BTreeSet<String> = response
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(',')
+        .map(|m| m.trim().to_owned())
+        .collect();
+    assert_eq!(allow, ["GET", "HEAD", "POST"].map(String::from).into());
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(error_code(&body), "METHOD_NOT_ALLOWED");
+    // The method is checked before the token.
+    let response = http()
+        .delete(format!("{}/catalogs", api.base))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
     let response = http()
         .get(format!("{}/", server.base_url().trim_end_matches("/v1")))
         .send()
@@ -354,4 +366,50 @@ async fn builder_binds_the_requested_port() {
     // The same port again is an error, not a panic.
     let second = FakeServer::builder().port(port).start().await;
     assert!(second.is_err());
+}
+
+#[tokio::test]
+async fn the_audience_is_dintero_s_whatever_the_base_url() {
+    let server = FakeServer::start().await;
+    assert_eq!(
+        server.audience(AID),
+        format!("https://api.dintero.com/v1/accounts/{AID}")
+    );
+    let creds = Some((server.client_id(), server.client_secret()));
+    // The fake's own URL is not the audience, nor is anything but the exact string.
+    for audience in [
+        format!("{}/accounts/{AID}", server.base_url()),
+        format!("http://api.dintero.com/v1/accounts/{AID}"),
+        format!("https://api.dintero.com/v1/accounts/{AID}/"),
+        format!("https://api.dintero.com/accounts/{AID}"),
+    ] {
+        let body = json!({"grant_type": "client_credentials", "audience": audience});
+        let (status, error) = token_call(&server, AID, creds, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{audience}");
+        let message = error["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&server.audience(AID)),
+            "the message names the expected audience: {message}"
+        );
+    }
+    assert_eq!(server.token_requests(), 0);
+    let (status, _) = token_call(&server, AID, creds, good_body(&server, AID)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A test that wants another audience says so.
+    let server = FakeServer::builder()
+        .audience_base("https://proxy.example/dintero/v1/")
+        .start()
+        .await
+        .expect("start");
+    assert_eq!(
+        server.audience(AID),
+        format!("https://proxy.example/dintero/v1/accounts/{AID}")
+    );
+    let creds = Some((server.client_id(), server.client_secret()));
+    let (status, _) = token_call(&server, AID, creds, good_body(&server, AID)).await;
+    assert_eq!(status, StatusCode::OK);
+    let dintero = json!({"grant_type": "client_credentials", "audience": format!("https://api.dintero.com/v1/accounts/{AID}")});
+    let (status, _) = token_call(&server, AID, creds, dintero).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -1,5 +1,6 @@
 //! The `dintero-products-fake` binary: starts, prints where it listens, and serves.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -16,18 +17,10 @@ impl Drop for Child {
     }
 }
 
-#[tokio::test]
-async fn binary_prints_its_settings_and_serves() {
+/// Starts the binary with `args` and returns it with the lines it printed up to "Ctrl-C".
+fn start(args: &[&str]) -> (Child, Vec<String>) {
     let child = Command::new(env!("CARGO_BIN_EXE_dintero-products-fake"))
-        .args([
-            "--port",
-            "0",
-            "--seed-products",
-            "30",
-            "--account",
-            "P00000042",
-        ])
-        .args(["--catalog", "C9", "--latency-ms", "1"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -47,6 +40,33 @@ async fn binary_prints_its_settings_and_serves() {
             break;
         }
     }
+    (child, lines)
+}
+
+/// The `export NAME=value` lines, as a shell would set them (values here need no unquoting).
+fn exports(lines: &[String]) -> HashMap<String, String> {
+    lines
+        .iter()
+        .filter_map(|line| line.trim().strip_prefix("export "))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn binary_prints_its_settings_and_serves() {
+    let (_child, lines) = start(&[
+        "--port",
+        "0",
+        "--seed-products",
+        "30",
+        "--account",
+        "P00000042",
+        "--catalog",
+        "C9",
+        "--latency-ms",
+        "1",
+    ]);
     let text = lines.concat();
     let value = |label: &str| -> String {
         lines
@@ -71,7 +91,7 @@ async fn binary_prints_its_settings_and_serves() {
     let token: Value = http
         .post(value("token URL:"))
         .basic_auth(id, Some(secret))
-        .json(&json!({"grant_type": "client_credentials", "audience": format!("{base}/accounts/P00000042")}))
+        .json(&json!({"grant_type": "client_credentials", "audience": value("audience:")}))
         .send()
         .await
         .expect("token")
@@ -90,6 +110,54 @@ async fn binary_prints_its_settings_and_serves() {
         .await
         .expect("json");
     assert_eq!(page["products"].as_array().map(Vec::len), Some(30));
+
+    let exported = exports(&lines);
+    assert_eq!(exported.len(), 4, "{text}");
+    assert_eq!(exported["DINTERO_ACCOUNT_ID"], "P00000042");
+    assert_eq!(exported["DINTERO_CLIENT_ID"], "fake-client-id");
+    assert_eq!(exported["DINTERO_CLIENT_SECRET"], "fake-client-secret");
+    assert_eq!(exported["DINTERO_BASE_URL"], base);
+}
+
+#[tokio::test]
+async fn binary_demo_serves_the_demo_catalog_with_the_exported_settings() {
+    let (_child, lines) = start(&["--port", "0", "--demo"]);
+    let text = lines.concat();
+    assert!(text.contains("DEMO (24 products)"), "{text}");
+    assert!(
+        !text.contains("S23"),
+        "no empty plain catalog beside the demo: {text}"
+    );
+    let env = exports(&lines);
+    let (aid, base) = (&env["DINTERO_ACCOUNT_ID"], &env["DINTERO_BASE_URL"]);
+    assert_eq!(aid, "T12345678");
+
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let token: Value = http
+        .post(format!("{base}/accounts/{aid}/auth/token"))
+        .basic_auth(&env["DINTERO_CLIENT_ID"], Some(&env["DINTERO_CLIENT_SECRET"]))
+        .json(&json!({"grant_type": "client_credentials", "audience": format!("https://api.dintero.com/v1/accounts/{aid}")}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let page: Value = http
+        .get(format!(
+            "{base}/accounts/{aid}/products/catalogs/DEMO/products?limit=100"
+        ))
+        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["products"].as_array().map(Vec::len), Some(24));
 }
 
 #[test]

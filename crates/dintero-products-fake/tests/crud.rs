@@ -4,7 +4,7 @@ mod common;
 
 use common::{AID, Api, encode_segment, error_code};
 use dintero_products_client::types::{CatalogResponse, GroupResponse, ProductDetails};
-use dintero_products_fake::FakeServer;
+use dintero_products_fake::{CreateStatus, FakeServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -22,7 +22,11 @@ fn product(value: &Value) -> ProductDetails {
 
 #[tokio::test]
 async fn catalogs_crud() {
-    let server = FakeServer::start().await;
+    let server = FakeServer::builder()
+        .create_status(CreateStatus::Created)
+        .start()
+        .await
+        .expect("start");
     let api = Api::new(&server).await;
 
     let (status, created) = api
@@ -91,7 +95,7 @@ async fn catalogs_crud() {
         api.delete("catalogs/S23").await,
     ] {
         assert_eq!(status, StatusCode::NOT_FOUND);
-        assert_eq!(error_code(&body), "NOT_FOUND");
+        assert_eq!(error_code(&body), "NOT FOUND");
     }
 
     // Bodies that do not parse are 400 with serde's message.
@@ -130,7 +134,11 @@ async fn catalogs_crud() {
 
 #[tokio::test]
 async fn groups_crud() {
-    let server = FakeServer::start().await;
+    let server = FakeServer::builder()
+        .create_status(CreateStatus::Created)
+        .start()
+        .await
+        .expect("start");
     let api = Api::new(&server).await;
 
     let (status, created) = api
@@ -172,7 +180,11 @@ async fn groups_crud() {
 
 #[tokio::test]
 async fn products_crud() {
-    let server = FakeServer::start().await;
+    let server = FakeServer::builder()
+        .create_status(CreateStatus::Created)
+        .start()
+        .await
+        .expect("start");
     let api = Api::new(&server).await;
 
     let body = json!({
@@ -193,7 +205,7 @@ async fn products_crud() {
         StatusCode::NOT_FOUND,
         "a product in a missing catalog"
     );
-    assert_eq!(error_code(&error), "NOT_FOUND");
+    assert_eq!(error_code(&error), "NOT FOUND");
     assert_eq!(
         api.get("catalogs/S23/products").await.0,
         StatusCode::NOT_FOUND
@@ -309,7 +321,11 @@ async fn products_crud() {
 
 #[tokio::test]
 async fn awkward_ids_travel_percent_encoded() {
-    let server = FakeServer::start().await;
+    let server = FakeServer::builder()
+        .create_status(CreateStatus::Created)
+        .start()
+        .await
+        .expect("start");
     let api = Api::new(&server).await;
     let catalog_id = "kat/a%log ?#";
     let product_id = "a/b%c d?e#ø";
@@ -389,4 +405,85 @@ async fn awkward_ids_travel_percent_encoded() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].query.as_deref(), Some("limit=5&x=%2F"));
+}
+
+/// Creates a catalog, a group and a product, and returns the three statuses.
+async fn create_each(api: &Api) -> [StatusCode; 3] {
+    let catalog = api.post("catalogs", json!({"catalog_id": "C1"})).await;
+    let group = api.post("groups", json!({"group_id": "G1"})).await;
+    let product = api
+        .post("catalogs/C1/products", json!({"product_id": "P1"}))
+        .await;
+    for (_, body) in [&catalog, &group, &product] {
+        assert!(body.get("id").is_some(), "the created item: {body}");
+    }
+    [catalog.0, group.0, product.0]
+}
+
+#[tokio::test]
+async fn creates_answer_200_by_default_and_201_when_asked() {
+    let server = FakeServer::start().await;
+    let api = Api::new(&server).await;
+    assert_eq!(create_each(&api).await, [StatusCode::OK; 3]);
+    assert_eq!(
+        api.post("catalogs", json!({"catalog_id": "C1"})).await.0,
+        StatusCode::CONFLICT,
+        "errors are unchanged"
+    );
+
+    let server = FakeServer::builder()
+        .create_status(CreateStatus::Created)
+        .start()
+        .await
+        .expect("start");
+    let api = Api::new(&server).await;
+    assert_eq!(create_each(&api).await, [StatusCode::CREATED; 3]);
+    // Only creates: reads, updates and deletes stay 200.
+    assert_eq!(api.get("catalogs/C1").await.0, StatusCode::OK);
+    assert_eq!(api.delete("groups/G1").await.0, StatusCode::OK);
+
+    assert_eq!(CreateStatus::try_from(200), Ok(CreateStatus::Ok));
+    assert_eq!(CreateStatus::Created.code(), 201);
+    let refused = CreateStatus::try_from(202).expect_err("only 200 and 201");
+    assert!(refused.to_string().contains("202"), "{refused}");
+}
+
+#[tokio::test]
+async fn deleting_a_catalog_deletes_its_products_and_a_recreated_one_starts_empty() {
+    let server = FakeServer::start().await;
+    let api = Api::new(&server).await;
+    assert_eq!(
+        api.post("catalogs", json!({"catalog_id": "S23"})).await.0,
+        StatusCode::OK
+    );
+    api.post("catalogs/S23/products", json!({"product_id": "Stol22"}))
+        .await;
+    server.seed_products(AID, "S23", 5);
+    server.seed_catalog(AID, "W1", "Vinter");
+    server.seed_products(AID, "W1", 2);
+    assert_eq!(server.product_count(AID, "S23"), 6);
+
+    assert_eq!(api.delete("catalogs/S23").await.0, StatusCode::OK);
+    assert_eq!(server.product_count(AID, "S23"), 0);
+    assert_eq!(
+        server.product_count(AID, "W1"),
+        2,
+        "other catalogs keep theirs"
+    );
+
+    assert_eq!(
+        api.post("catalogs", json!({"catalog_id": "S23"})).await.0,
+        StatusCode::OK
+    );
+    let (status, page) = api.get("catalogs/S23/products").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page, json!({"products": []}));
+    let (status, body) = api.get("catalogs/S23/products/Stol22").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_code(&body), "NOT FOUND");
+    assert_eq!(
+        server.seed_products(AID, "S23", 1),
+        1..2,
+        "numbering restarts"
+    );
 }

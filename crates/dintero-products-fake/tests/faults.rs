@@ -5,13 +5,17 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{AID, Api, error_code, http};
-use dintero_products_fake::{FakeServer, FaultKind, Faults};
+use dintero_products_fake::{CreateStatus, FakeServer, FaultKind, Faults};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// A server with catalog S23 and a token, faults switched on afterwards.
+/// A server with catalog S23 and a token, faults switched on afterwards; creates answer 201.
 async fn setup(faults: Faults) -> (FakeServer, Api) {
-    let server = FakeServer::start().await;
+    let server = FakeServer::builder()
+        .create_status(CreateStatus::Created)
+        .start()
+        .await
+        .expect("start");
     server.seed_catalog(AID, "S23", "Sommer");
     let api = Api::new(&server).await;
     server.set_faults(faults);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use common::{AID, Api, error_code};
-use dintero_products_fake::{FakeServer, seeded_product_id};
+use dintero_products_fake::{CreateStatus, FakeServer, seeded_product_id};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -234,7 +234,13 @@ async fn group_and_catalog_lists() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paging_stays_consistent_while_others_create() {
-    let server = Arc::new(FakeServer::start().await);
+    let server = Arc::new(
+        FakeServer::builder()
+            .create_status(CreateStatus::Created)
+            .start()
+            .await
+            .expect("start"),
+    );
     server.seed_catalog(AID, "S23", "Sommer");
     server.seed_products(AID, "S23", 200);
     let api = Arc::new(Api::new(&server).await);

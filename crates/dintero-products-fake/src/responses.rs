@@ -1,0 +1,141 @@
+//! How answers look on the wire: JSON bodies, list envelopes, and Dintero's error body
+//! `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::cursors::Page;
+
+/// The response header that carries the request id.
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+
+/// An error answer: a status, Dintero's free-text code and a human message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    /// Dintero writes this code with a space, which is why codes are free text and clients
+    /// must not match them as a closed set.
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT FOUND", message)
+    }
+
+    pub(crate) fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            message,
+        )
+    }
+
+    pub(crate) fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "CONFLICT", message)
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            message,
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error(self.status, self.code, &self.message)
+    }
+}
+
+/// The wire shape of an error; written here rather than taken from the generated client so
+/// that the fake's errors do not change when the client's type names do.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+/// An error answer with Dintero's body.
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail { code, message },
+    };
+    // Two borrowed strings always serialise; the fallback keeps the shape all the same.
+    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{}}".to_vec());
+    with_body(status, "application/json", Body::from(bytes))
+}
+
+/// A `429` with `Retry-After` (whole seconds) and Dintero's error body; shared by the rate
+/// limiter and the injected fault so that a client cannot tell them apart on the wire.
+pub(crate) fn too_many_requests(retry_after_secs: u64, message: &str) -> Response {
+    let mut response = error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+/// A JSON answer; a value that does not serialise becomes a `500` with the error body.
+pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => with_body(status, "application/json", Body::from(bytes)),
+        Err(e) => ApiError::internal(format!("could not encode: {e}")).into_response(),
+    }
+}
+
+/// A list envelope `{"<key>": [...], "starting_after": "..."}`: the array is always there,
+/// even when empty, and the cursor only when more items follow.
+pub(crate) fn list<T: Serialize>(key: &str, page: Page<T>) -> Response {
+    let items = match serde_json::to_value(page.items) {
+        Ok(items) => items,
+        Err(e) => return ApiError::internal(format!("could not encode: {e}")).into_response(),
+    };
+    let mut envelope = serde_json::Map::new();
+    envelope.insert(key.to_owned(), items);
+    if let Some(cursor) = page.next {
+        envelope.insert("starting_after".to_owned(), cursor.into());
+    }
+    json(StatusCode::OK, &envelope)
+}
+
+/// A response with this status, content type and body.
+pub(crate) fn with_body(status: StatusCode, content_type: &'static str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

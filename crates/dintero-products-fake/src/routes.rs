@@ -1,0 +1,294 @@
+//! The router: one route per API operation plus the token endpoint, each handler doing only
+//! its operation. Authentication, paths, queries and bodies come from the extractors;
+//! logging, rate limiting, faults and latency from the middleware around all of them.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::HeaderMap;
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::{get, post};
+use dintero_products_client::types::{
+    CatalogInput, CreateCatalogBody, CreateGroupBody, CreateProductBody, Group, ProductInput,
+};
+use serde::Deserialize;
+
+use crate::cursors::{CursorKind, PageRequest};
+use crate::extract::{AccountPath, Authorized, Ids, JsonBody, Params, RawBody, parse_json};
+use crate::ids::check_account_id;
+use crate::responses::{self, ApiError};
+use crate::state::App;
+use crate::store::ProductFilter;
+use crate::tokens::{self, TokenRequest, TokenResponse};
+
+/// The token endpoint's route; the middleware spares it from the rate limit, and from faults
+/// unless they include it.
+pub(crate) const TOKEN_ROUTE: &str = "/v1/accounts/{aid}/auth/token";
+
+const CATALOGS: &str = "/v1/accounts/{aid}/products/catalogs";
+const CATALOG: &str = "/v1/accounts/{aid}/products/catalogs/{catalog_id}";
+const PRODUCTS: &str = "/v1/accounts/{aid}/products/catalogs/{catalog_id}/products";
+const PRODUCT: &str = "/v1/accounts/{aid}/products/catalogs/{catalog_id}/products/{product_id}";
+const GROUPS: &str = "/v1/accounts/{aid}/products/groups";
+const GROUP: &str = "/v1/accounts/{aid}/products/groups/{group_id}";
+
+/// The whole application: routes, the JSON 404 and 405 (whose `Allow` header axum's method
+/// router adds), and the middleware.
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(TOKEN_ROUTE, post(issue_token))
+        .route(CATALOGS, get(list_catalogs).post(create_catalog))
+        .route(
+            CATALOG,
+            get(get_catalog).put(update_catalog).delete(delete_catalog),
+        )
+        .route(PRODUCTS, get(list_products).post(create_product))
+        .route(
+            PRODUCT,
+            get(get_product).put(update_product).delete(delete_product),
+        )
+        .route(GROUPS, get(list_groups).post(create_group))
+        .route(GROUP, get(get_group).put(update_group).delete(delete_group))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            crate::middleware::gate,
+        ))
+        .with_state(app)
+}
+
+type Answer = Result<Response, ApiError>;
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route for {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::method_not_allowed(format!("{method} is not allowed on {}", uri.path()))
+}
+
+/// No ids besides the account's.
+#[derive(Deserialize)]
+struct NoIds {}
+
+#[derive(Deserialize)]
+struct CatalogIds {
+    catalog_id: String,
+}
+
+#[derive(Deserialize)]
+struct GroupIds {
+    group_id: String,
+}
+
+#[derive(Deserialize)]
+struct ProductIds {
+    catalog_id: String,
+    product_id: String,
+}
+
+/// The query parameters of the lists; each list reads the ones it knows, and unknown ones are
+/// ignored, as by the API.
+#[derive(Deserialize)]
+struct ListQuery {
+    limit: Option<String>,
+    starting_after: Option<String>,
+    group_id: Option<String>,
+    product_id: Option<String>,
+    product_name: Option<String>,
+}
+
+impl ListQuery {
+    fn page(&self, kind: CursorKind) -> Result<PageRequest, ApiError> {
+        PageRequest::parse(kind, self.limit.as_deref(), self.starting_after.as_deref())
+    }
+}
+
+fn ok(value: &impl serde::Serialize) -> Answer {
+    Ok(responses::json(StatusCode::OK, value))
+}
+
+fn created(app: &App, value: &impl serde::Serialize) -> Answer {
+    Ok(responses::json(app.config.create_status.status(), value))
+}
+
+// The token endpoint: the account id, then the client's credentials, then the body.
+
+async fn issue_token(
+    State(app): State<Arc<App>>,
+    Ids(AccountPath { aid }): Ids<AccountPath>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Answer {
+    check_account_id(&aid)?;
+    let (id, secret) = tokens::basic_credentials(&headers)?;
+    if id != app.config.client_id || secret != app.config.client_secret {
+        return Err(ApiError::unauthorized("invalid client credentials"));
+    }
+    let request: TokenRequest = parse_json(&body)?;
+    tokens::check_request(&request, &tokens::audience(&app.config.audience_base, &aid))?;
+    ok(&TokenResponse {
+        access_token: app.tokens.issue(&aid),
+        token_type: "Bearer",
+        expires_in: app.tokens.lifetime().as_secs(),
+    })
+}
+
+// Catalogs.
+
+async fn list_catalogs(
+    State(app): State<Arc<App>>,
+    call: Authorized<NoIds>,
+    Params(query): Params<ListQuery>,
+) -> Answer {
+    let page = query.page(CursorKind::Catalogs)?;
+    Ok(responses::list(
+        "catalogs",
+        app.read().list_catalogs(&call.aid, &page),
+    ))
+}
+
+async fn create_catalog(
+    State(app): State<Arc<App>>,
+    call: Authorized<NoIds>,
+    JsonBody(body): JsonBody<CreateCatalogBody>,
+) -> Answer {
+    let catalog = app.write().create_catalog(&call.aid, body)?;
+    created(&app, &catalog)
+}
+
+async fn get_catalog(State(app): State<Arc<App>>, call: Authorized<CatalogIds>) -> Answer {
+    ok(&app.read().get_catalog(&call.aid, &call.ids.catalog_id)?)
+}
+
+async fn update_catalog(
+    State(app): State<Arc<App>>,
+    call: Authorized<CatalogIds>,
+    JsonBody(body): JsonBody<CatalogInput>,
+) -> Answer {
+    ok(&app
+        .write()
+        .update_catalog(&call.aid, &call.ids.catalog_id, body)?)
+}
+
+async fn delete_catalog(State(app): State<Arc<App>>, call: Authorized<CatalogIds>) -> Answer {
+    ok(&app
+        .write()
+        .delete_catalog(&call.aid, &call.ids.catalog_id)?)
+}
+
+// Groups.
+
+async fn list_groups(
+    State(app): State<Arc<App>>,
+    call: Authorized<NoIds>,
+    Params(query): Params<ListQuery>,
+) -> Answer {
+    let page = query.page(CursorKind::Groups)?;
+    let groups = app
+        .read()
+        .list_groups(&call.aid, &page, query.group_id.as_deref());
+    Ok(responses::list("groups", groups))
+}
+
+async fn create_group(
+    State(app): State<Arc<App>>,
+    call: Authorized<NoIds>,
+    JsonBody(body): JsonBody<CreateGroupBody>,
+) -> Answer {
+    let group = app.write().create_group(&call.aid, body)?;
+    created(&app, &group)
+}
+
+async fn get_group(State(app): State<Arc<App>>, call: Authorized<GroupIds>) -> Answer {
+    ok(&app.read().get_group(&call.aid, &call.ids.group_id)?)
+}
+
+async fn update_group(
+    State(app): State<Arc<App>>,
+    call: Authorized<GroupIds>,
+    JsonBody(body): JsonBody<Group>,
+) -> Answer {
+    ok(&app
+        .write()
+        .update_group(&call.aid, &call.ids.group_id, body)?)
+}
+
+async fn delete_group(State(app): State<Arc<App>>, call: Authorized<GroupIds>) -> Answer {
+    ok(&app.write().delete_group(&call.aid, &call.ids.group_id)?)
+}
+
+// Products.
+
+async fn list_products(
+    State(app): State<Arc<App>>,
+    call: Authorized<CatalogIds>,
+    Params(query): Params<ListQuery>,
+) -> Answer {
+    let page = query.page(CursorKind::Products)?;
+    let filter = ProductFilter {
+        product_id: query.product_id,
+        product_name: query.product_name,
+    };
+    let products = app
+        .read()
+        .list_products(&call.aid, &call.ids.catalog_id, &page, &filter)?;
+    Ok(responses::list("products", products))
+}
+
+async fn create_product(
+    State(app): State<Arc<App>>,
+    call: Authorized<CatalogIds>,
+    JsonBody(body): JsonBody<CreateProductBody>,
+) -> Answer {
+    let product = app
+        .write()
+        .create_product(&call.aid, &call.ids.catalog_id, body)?;
+    created(&app, &product)
+}
+
+async fn get_product(State(app): State<Arc<App>>, call: Authorized<ProductIds>) -> Answer {
+    let ProductIds {
+        catalog_id,
+        product_id,
+    } = &call.ids;
+    ok(&app.read().get_product(&call.aid, catalog_id, product_id)?)
+}
+
+/// The optional `groups` of a product update, which `ProductInput` does not carry: when
+/// absent, the product keeps its groups.
+#[derive(Deserialize)]
+struct GroupsField {
+    #[serde(default)]
+    groups: Option<Vec<Group>>,
+}
+
+async fn update_product(
+    State(app): State<Arc<App>>,
+    call: Authorized<ProductIds>,
+    RawBody(body): RawBody,
+) -> Answer {
+    let input: ProductInput = parse_json(&body)?;
+    let GroupsField { groups } = parse_json(&body)?;
+    let ProductIds {
+        catalog_id,
+        product_id,
+    } = &call.ids;
+    ok(&app
+        .write()
+        .update_product(&call.aid, catalog_id, product_id, input, groups)?)
+}
+
+async fn delete_product(State(app): State<Arc<App>>, call: Authorized<ProductIds>) -> Answer {
+    let ProductIds {
+        catalog_id,
+        product_id,
+    } = &call.ids;
+    ok(&app
+        .write()
+        .delete_product(&call.aid, catalog_id, product_id)?)
+}

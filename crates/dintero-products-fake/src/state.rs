@@ -1,0 +1,173 @@
+//! What the routes and the middleware share: the settings fixed at start, the store, the
+//! issued tokens, the request log and what decides faults and rate limits.
+//!
+//! Each lock is held for one short, synchronous step, never across an `.await`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use axum::extract::Request;
+use axum::http::header;
+
+use crate::RecordedRequest;
+use crate::faults::{FaultDecider, FaultKind, Faults};
+use crate::rate_limit::{Limiter, RateLimit, RetryAfter};
+use crate::server::CreateStatus;
+use crate::store::Store;
+use crate::tokens::Tokens;
+
+/// A poisoned lock only means a panic elsewhere; the data behind it is still consistent,
+/// since every step under a lock is a single operation.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Settings fixed when the server starts.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub client_id: String,
+    pub client_secret: String,
+    pub latency: Duration,
+    pub create_status: CreateStatus,
+    /// The audience is `<audience_base>/accounts/<aid>`.
+    pub audience_base: String,
+}
+
+/// What happens to a request before any handler sees it.
+#[derive(Clone, Debug)]
+pub(crate) enum Verdict {
+    Pass,
+    RateLimited(RetryAfter),
+    Fault(FaultKind),
+}
+
+/// A request just logged: where its entry is, its id, and what happens to it.
+#[derive(Debug)]
+pub(crate) struct Arrival {
+    pub seq: u64,
+    pub request_id: String,
+    pub verdict: Verdict,
+}
+
+/// Everything the server shares.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub config: Config,
+    pub tokens: Tokens,
+    store: RwLock<Store>,
+    faults: Mutex<FaultDecider>,
+    limiter: Mutex<Limiter>,
+    log: Mutex<RequestLog>,
+}
+
+#[derive(Debug, Default)]
+struct RequestLog {
+    entries: Vec<(u64, RecordedRequest)>,
+    /// Never reset, so request ids stay unique after the log is cleared.
+    last_seq: u64,
+}
+
+impl App {
+    pub(crate) fn new(
+        config: Config,
+        token_lifetime: Duration,
+        faults: FaultDecider,
+        rate_limit: Option<RateLimit>,
+        seed: u64,
+    ) -> Self {
+        let store = Store::new(seed, &config.client_id);
+        App {
+            config,
+            tokens: Tokens::new(token_lifetime),
+            store: RwLock::new(store),
+            faults: Mutex::new(faults),
+            limiter: Mutex::new(Limiter::new(rate_limit)),
+            log: Mutex::new(RequestLog::default()),
+        }
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        lock(&self.faults).set_faults(faults);
+    }
+
+    pub(crate) fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        lock(&self.limiter).set(limit);
+    }
+
+    pub(crate) fn rate_limited_count(&self) -> u64 {
+        lock(&self.limiter).rejected()
+    }
+
+    /// Logs an arriving request and decides its verdict. Both happen under the log's lock, so
+    /// the log's order is the order the seeded fault generator was drawn in.
+    ///
+    /// The rate limit acts first, as a gateway in front of the API would: a request it turns
+    /// away draws no fault. The token endpoint is never rate limited, and gets faults only
+    /// when the faults include it.
+    pub(crate) fn arrive(&self, request: &Request, token_route: bool) -> Arrival {
+        let mut log = lock(&self.log);
+        let admitted = if token_route {
+            Ok(())
+        } else {
+            lock(&self.limiter).admit(Instant::now())
+        };
+        let verdict = match admitted {
+            Err(retry) => Verdict::RateLimited(retry),
+            Ok(()) => match lock(&self.faults).decide(token_route) {
+                Some(kind) => Verdict::Fault(kind),
+                None => Verdict::Pass,
+            },
+        };
+        log.last_seq += 1;
+        let seq = log.last_seq;
+        let request_id = format!("fake-{seq:08}");
+        let recorded = RecordedRequest {
+            request_id: request_id.clone(),
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+            authorization: request.headers().contains_key(header::AUTHORIZATION),
+            status: None,
+            fault: match &verdict {
+                Verdict::Fault(kind) => Some(kind.clone()),
+                Verdict::Pass | Verdict::RateLimited(_) => None,
+            },
+            rate_limited: matches!(verdict, Verdict::RateLimited(_)),
+        };
+        log.entries.push((seq, recorded));
+        Arrival {
+            seq,
+            request_id,
+            verdict,
+        }
+    }
+
+    /// Records the status a request was answered with (`None`: the client never saw one).
+    pub(crate) fn answered(&self, seq: u64, status: Option<u16>) {
+        let mut log = lock(&self.log);
+        // Entries are pushed in `seq` order, so the search from the back is short.
+        if let Some((_, entry)) = log.entries.iter_mut().rev().find(|(s, _)| *s == seq) {
+            entry.status = status;
+        }
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.log)
+            .entries
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    pub(crate) fn clear_requests(&self) {
+        lock(&self.log).entries.clear();
+    }
+}
