@@ -5,7 +5,7 @@
 //! `DINTERO_CLIENT_ID` and `DINTERO_CLIENT_SECRET` set, it lists your real account's catalogs
 //! instead, and changes nothing.
 
-use dintero_products::{Client, NewGroup, NewProduct, ProductExt, ProductUpdate};
+use dintero_products::{Client, Currency, NewGroup, NewProduct, Price};
 use dintero_products_fake::FakeServer;
 use futures::TryStreamExt;
 
@@ -16,12 +16,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let fake = FakeServer::start().await;
-    fake.seed_catalog("T12345678", "DEMO", "Demo catalog");
-    fake.seed_products("T12345678", "DEMO", 23);
+    fake.seed_demo("T12345678");
     println!("Started a fake Dintero server at {}\n", fake.base_url());
 
     let client = Client::builder()
-        .account_id("T12345678")?
+        .account_id("T12345678")
         .client_credentials(fake.client_id(), fake.client_secret())
         .base_url(fake.base_url())
         .build()?;
@@ -29,11 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Catalogs:");
     let catalogs: Vec<_> = client.catalogs().list().items().try_collect().await?;
     for catalog in &catalogs {
-        println!(
-            "  {} {}",
-            catalog.catalog_id.as_deref().unwrap_or("?"),
-            catalog.catalog_name.as_deref().unwrap_or("")
-        );
+        println!("  {} {}", catalog.id(), catalog.name());
     }
 
     println!("\nProducts of DEMO, 10 to a page:");
@@ -46,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .map(|p| {
                 let price = p.price().map(|p| p.to_string()).unwrap_or_default();
-                format!("{} ({price})", p.product_id.as_deref().unwrap_or("?"))
+                format!("{} ({price})", p.id())
             })
             .collect();
         println!(
@@ -65,38 +60,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .groups()
         .create(NewGroup::new("Møbel").id("B1"))
         .await?;
-    println!(
-        "  group   {} {}",
-        group.group_id.as_deref().unwrap_or("?"),
-        group.group_name.as_deref().unwrap_or("")
-    );
+    println!("  group   {} {}", group.id(), group.name());
     let chair = NewProduct::new("Stablestol")
         .id("Stol22")
-        .price(10_900, "NOK")
+        .price(Price::new(10_900, Currency::NOK))
         .unit("stk")
         .group("B1");
     let chair = client.products("DEMO").create(chair).await?;
     println!(
         "  product {} {:?}, {}",
-        chair.product_id.as_deref().unwrap_or("?"),
-        chair.product_name.as_deref().unwrap_or(""),
+        chair.id(),
+        chair.name(),
         chair.price().map(|p| p.to_string()).unwrap_or_default()
     );
 
-    println!("\nUpdating its price:");
+    println!("\nRaising its price by 10%, keeping everything else:");
     let chair = client
         .products("DEMO")
-        .update(
-            "Stol22",
-            ProductUpdate::new()
-                .name("Stablestol")
-                .price(12_900, "NOK")
-                .unit("stk"),
-        )
-        .await?;
+        .modify("Stol22", |p| {
+            p.price = p.price.and_then(|price| price.change_by_percent(10.0).ok());
+        })
+        .await?
+        .into_inner();
     println!(
         "  {} now costs {}",
-        chair.product_id.as_deref().unwrap_or("?"),
+        chair.id(),
         chair.price().map(|p| p.to_string()).unwrap_or_default()
     );
 
@@ -140,11 +128,7 @@ async fn real_account() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut catalogs = client.catalogs().list().limit(100).items();
     while let Some(catalog) = catalogs.try_next().await? {
-        println!(
-            "  {} {}",
-            catalog.catalog_id.as_deref().unwrap_or("?"),
-            catalog.catalog_name.as_deref().unwrap_or("")
-        );
+        println!("  {} {}", catalog.id(), catalog.name());
     }
     Ok(())
 }

@@ -3,6 +3,12 @@
 
 pub mod soak;
 
+/// The README's examples, compiled as doctests so they stay true. They live in this crate
+/// because they use the SDK and the fake together.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 use dintero_products::{Client, RetryPolicy};
 use dintero_products_fake::FakeServer;
 use std::time::Duration;
@@ -19,11 +25,10 @@ pub fn client_for(fake: &FakeServer) -> Client {
 pub fn client_with(fake: &FakeServer, retry: RetryPolicy, timeout: Duration) -> Client {
     Client::builder()
         .account_id(ACCOUNT)
-        .expect("a valid account id")
         .client_credentials(fake.client_id(), fake.client_secret())
         .base_url(fake.base_url())
         .retry_policy(retry)
         .timeout(timeout)
         .build()
-        .expect("a loopback base URL is valid")
+        .expect("a valid account id and a loopback base URL")
 }

@@ -6,12 +6,12 @@
 //! client's timeout; half-way through, every token is revoked.
 //!
 //! The SDK retries what it safely can. What it must not retry, a create whose outcome is
-//! unknown (the server may have applied it), the sync reconciles the way a real one would: it
-//! looks the product up by name and creates it again only if it is not there. A list that fails
-//! for good resumes from the last good cursor, never from the first page.
+//! unknown (the server may have applied it), `Products::create_once` reconciles: it looks the
+//! product's id up and creates it again only if it is not there. A list that fails for good
+//! resumes from the last good cursor, never from the first page.
 
 use crate::{ACCOUNT, client_with};
-use dintero_products::{Client, Cursor, Error, NewProduct, RetryPolicy};
+use dintero_products::{Client, Currency, Cursor, NewProduct, Price, RetryPolicy};
 use dintero_products_fake::{FakeServer, FaultKind, Faults};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -186,9 +186,7 @@ pub async fn run(config: &SoakConfig) -> SoakReport {
         .await
         .expect("listing without faults succeeds");
     for product in products {
-        *by_name
-            .entry(product.product_name.unwrap_or_default())
-            .or_default() += 1;
+        *by_name.entry(product.name().to_string()).or_default() += 1;
     }
     report.creates_done = names.iter().filter(|n| by_name.contains_key(*n)).count();
     report.duplicate_creates = by_name.values().filter(|&&n| n > 1).map(|n| n - 1).sum();
@@ -216,9 +214,7 @@ async fn list_all(client: &Client) -> (HashMap<String, usize>, usize) {
                 None => break false,
                 Some(Ok(page)) => {
                     for product in page.items() {
-                        *counts
-                            .entry(product.product_id.clone().unwrap_or_default())
-                            .or_insert(0) += 1;
+                        *counts.entry(product.id().to_string()).or_insert(0) += 1;
                     }
                     match page.next_cursor() {
                         Some(cursor) => resume_from = Some(cursor.clone()),
@@ -235,42 +231,21 @@ async fn list_all(client: &Client) -> (HashMap<String, usize>, usize) {
     }
 }
 
-/// Creates one product, reconciling when the outcome of a create is unknown. Gives up after 20
-/// tries; the final count by name tells whether it exists.
+/// Creates one product (its id is its name) through the SDK's `create_once`, which looks the
+/// id up before sending a create of unknown outcome again. Gives up after 20 tries; the final
+/// count by name tells whether it exists, and whether it exists twice.
 async fn create_once(client: &Client, name: &str) {
     let products = client.products(CATALOG);
+    let product = NewProduct::new(name)
+        .id(name)
+        .price(Price::new(12_900, Currency::NOK))
+        .unit("stk");
     for _ in 0..20 {
-        match products
-            .create(NewProduct::new(name).price(12_900, "NOK").unit("stk"))
-            .await
-        {
+        match products.create_once(product.clone()).await {
             Ok(_) => return,
-            // Refused before processing: safe to send again.
-            Err(e) if e.is_rate_limited() => continue,
-            Err(Error::Transport { ref source, .. }) if source.is_connect() => continue,
-            // Unknown outcome: the server may have created it. Look before creating again.
-            Err(_) => {
-                if exists(client, name).await == Some(true) {
-                    return;
-                }
-            }
+            // Created by an earlier try whose answer was lost.
+            Err(e) if e.is_conflict() => return,
+            Err(_) => continue,
         }
     }
-}
-
-/// Whether a product with exactly this name exists; `None` if the lookup itself failed.
-async fn exists(client: &Client, name: &str) -> Option<bool> {
-    let found: Vec<_> = client
-        .products(CATALOG)
-        .list()
-        .product_name(name)
-        .items()
-        .try_collect()
-        .await
-        .ok()?;
-    Some(
-        found
-            .iter()
-            .any(|p| p.product_name.as_deref() == Some(name)),
-    )
 }

@@ -1,19 +1,22 @@
 //! The SDK against the fake Dintero server: whole flows over loopback.
 
 use dintero_products::{
-    CatalogUpdate, Error, GroupUpdate, NewCatalog, NewGroup, NewProduct, ProductExt, ProductUpdate,
-    RetryPolicy,
+    CatalogUpdate, Currency, Error, NewCatalog, NewGroup, NewProduct, Price, RetryPolicy,
 };
 use dintero_products_e2e::soak::{SoakConfig, run};
 use dintero_products_e2e::{ACCOUNT, client_for, client_with};
-use dintero_products_fake::{FakeServer, FaultKind, Faults, seeded_product_id};
+use dintero_products_fake::{CreateStatus, FakeServer, FaultKind, Faults, seeded_product_id};
 use futures::TryStreamExt;
 use std::collections::HashSet;
 use std::time::Duration;
 
-#[tokio::test]
-async fn catalogs_groups_and_products_round_trip() {
-    let fake = FakeServer::start().await;
+/// The whole CRUD flow, against a fake that answers creates with `status`.
+async fn round_trip(status: CreateStatus) {
+    let fake = FakeServer::builder()
+        .create_status(status)
+        .start()
+        .await
+        .unwrap();
     let client = client_for(&fake);
 
     let catalog = client
@@ -21,77 +24,67 @@ async fn catalogs_groups_and_products_round_trip() {
         .create(NewCatalog::new("Sommer").id("S23"))
         .await
         .unwrap();
-    assert_eq!(catalog.catalog_id.as_deref(), Some("S23"));
-    assert!(catalog.created_at.is_some());
+    assert_eq!(catalog.id(), "S23");
+    assert!(catalog.raw().created_at.is_some());
     let renamed = client
         .catalogs()
-        .update("S23", CatalogUpdate::new().name("Vinter"))
+        .replace("S23", CatalogUpdate::new().name("Vinter"))
         .await
         .unwrap();
-    assert_eq!(renamed.catalog_name.as_deref(), Some("Vinter"));
-    assert_eq!(
-        client
-            .catalogs()
-            .get("S23")
-            .await
-            .unwrap()
-            .catalog_name
-            .as_deref(),
-        Some("Vinter")
-    );
+    assert_eq!(renamed.name(), "Vinter");
+    assert_eq!(client.catalogs().get("S23").await.unwrap().name(), "Vinter");
     let duplicate = client
         .catalogs()
         .create(NewCatalog::new("again").id("S23"))
         .await
         .unwrap_err();
-    assert_eq!(duplicate.status().map(|s| s.as_u16()), Some(409));
+    assert!(duplicate.is_conflict(), "{duplicate:?}");
 
     let group = client
         .groups()
         .create(NewGroup::new("Møbel").id("B1"))
         .await
         .unwrap();
-    assert_eq!(group.group_name.as_deref(), Some("Møbel"));
+    assert_eq!(group.name(), "Møbel");
     client
         .groups()
-        .update("B1", GroupUpdate::new().name("Stoler"))
+        .modify("B1", |g| g.name = Some("Stoler".into()))
         .await
         .unwrap();
     let groups: Vec<_> = client.groups().list().items().try_collect().await.unwrap();
     assert_eq!(groups.len(), 1);
-    assert_eq!(groups[0].group_name.as_deref(), Some("Stoler"));
+    assert_eq!(groups[0].name(), "Stoler");
 
     let products = client.products("S23");
     let chair = products
         .create(
             NewProduct::new("Stablestol")
                 .id("Stol22")
-                .price(10900, "NOK")
+                .description("Stablestol for utendørsbruk")
+                .price(Price::new(10900, Currency::NOK))
                 .unit("stk")
                 .group("B1"),
         )
         .await
         .unwrap();
     assert_eq!(chair.price().unwrap().to_string(), "109.00 NOK");
-    assert_eq!(chair.catalog_id.as_deref(), Some("S23"));
-    assert_eq!(chair.groups[0].group_id.as_deref(), Some("B1"));
+    assert_eq!(chair.catalog_id(), Some("S23"));
+    assert_eq!(chair.group_ids().collect::<Vec<_>>(), ["B1"]);
     let updated = products
-        .update(
-            "Stol22",
-            ProductUpdate::new()
-                .name("Stablestol XL")
-                .price(12900, "NOK"),
-        )
+        .modify("Stol22", |p| {
+            p.name = Some("Stablestol XL".into());
+            p.price = Some(Price::new(12900, Currency::NOK));
+        })
         .await
         .unwrap();
-    assert_eq!(updated.product_name.as_deref(), Some("Stablestol XL"));
-    assert_eq!(
-        products.get("Stol22").await.unwrap().unit_gross_price,
-        Some(12900)
-    );
+    assert_eq!(updated.get().name(), "Stablestol XL");
+    let fetched = products.get("Stol22").await.unwrap();
+    assert_eq!(fetched.price(), Some(Price::new(12900, Currency::NOK)));
+    assert_eq!(fetched.unit(), Some("stk"), "modify kept the unit");
+    assert_eq!(fetched.description(), Some("Stablestol for utendørsbruk"));
 
     let deleted = products.delete("Stol22").await.unwrap();
-    assert_eq!(deleted.product_id.as_deref(), Some("Stol22"));
+    assert_eq!(deleted.id(), "Stol22");
     assert!(products.get("Stol22").await.unwrap_err().is_not_found());
     client.groups().delete("B1").await.unwrap();
     assert!(client.groups().get("B1").await.unwrap_err().is_not_found());
@@ -105,6 +98,66 @@ async fn catalogs_groups_and_products_round_trip() {
             .is_not_found()
     );
     assert_eq!(fake.token_requests(), 1, "one token served the whole flow");
+
+    // Gets went through the documented lists only.
+    for request in fake.requests() {
+        if request.method == "GET" {
+            assert!(
+                request.path.ends_with("/catalogs")
+                    || request.path.ends_with("/groups")
+                    || request.path.ends_with("/products"),
+                "an undocumented route: GET {}",
+                request.path
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn catalogs_groups_and_products_round_trip_when_creates_answer_200() {
+    round_trip(CreateStatus::Ok).await;
+}
+
+#[tokio::test]
+async fn catalogs_groups_and_products_round_trip_when_creates_answer_201() {
+    round_trip(CreateStatus::Created).await;
+}
+
+#[tokio::test]
+async fn deleting_a_catalog_deletes_its_products() {
+    let fake = FakeServer::start().await;
+    fake.seed_catalog(ACCOUNT, "S23", "Sommer");
+    fake.seed_products(ACCOUNT, "S23", 25);
+    let client = client_for(&fake);
+    client.catalogs().delete("S23").await.unwrap();
+    assert_eq!(fake.product_count(ACCOUNT, "S23"), 0);
+    client
+        .catalogs()
+        .create(NewCatalog::new("Sommer").id("S23"))
+        .await
+        .unwrap();
+    let products: Vec<_> = client
+        .products("S23")
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        products.is_empty(),
+        "a new catalog of the same id starts empty"
+    );
+}
+
+#[tokio::test]
+async fn a_custom_base_url_still_asks_for_dinteros_audience() {
+    // The fake refuses any audience but `https://api.dintero.com/v1/accounts/{aid}`, while the
+    // client talks to it on loopback.
+    let fake = FakeServer::start().await;
+    assert!(!fake.base_url().contains("api.dintero.com"));
+    let client = client_for(&fake);
+    client.catalogs().list().send().await.unwrap();
+    assert_eq!(fake.token_requests(), 1);
 }
 
 #[tokio::test]
@@ -121,7 +174,7 @@ async fn ten_thousand_products_list_exactly_with_page_sizes_1_7_and_100() {
             .list()
             .limit(size)
             .items()
-            .map_ok(|p| p.product_id.unwrap_or_default())
+            .map_ok(|p| p.id().to_string())
             .try_collect()
             .await
             .unwrap();
@@ -152,7 +205,7 @@ async fn every_filter_reaches_the_server_and_narrows_the_list() {
         .await
         .unwrap();
     assert_eq!(one.len(), 1);
-    assert_eq!(one[0].product_id.as_deref(), Some("P000007"));
+    assert_eq!(one[0].id(), "P000007");
 
     let named: Vec<_> = client
         .products("F")
@@ -163,10 +216,7 @@ async fn every_filter_reaches_the_server_and_narrows_the_list() {
         .try_collect()
         .await
         .unwrap();
-    let names: Vec<_> = named
-        .iter()
-        .map(|p| p.product_name.clone().unwrap())
-        .collect();
+    let names: Vec<_> = named.iter().map(|p| p.name().to_string()).collect();
     assert_eq!(names.len(), 10, "P000010..=P000019 match: {names:?}");
 
     let groups: Vec<_> = client
@@ -178,7 +228,7 @@ async fn every_filter_reaches_the_server_and_narrows_the_list() {
         .await
         .unwrap();
     assert_eq!(groups.len(), 1);
-    assert_eq!(groups[0].group_id.as_deref(), Some("G000003"));
+    assert_eq!(groups[0].id(), "G000003");
     assert!(fake.requests().iter().any(|r| {
         r.query.as_deref().is_some_and(|q| {
             q.contains("product_name=product+00001") || q.contains("product_name=product%2000001")
@@ -222,10 +272,7 @@ async fn concurrent_writers_lose_nothing() {
         .try_collect()
         .await
         .unwrap();
-    let ids: HashSet<_> = products
-        .iter()
-        .map(|p| p.product_id.clone().unwrap())
-        .collect();
+    let ids: HashSet<_> = products.iter().map(|p| p.id().to_string()).collect();
     assert_eq!((products.len(), ids.len()), (200, 200));
     let groups: Vec<_> = client
         .groups()
@@ -255,16 +302,14 @@ async fn odd_ids_stay_inside_their_path_segment() {
             .await
             .unwrap();
         let fetched = client.products("a/b c").get(id).await.unwrap();
-        assert_eq!(
-            fetched.product_id.as_deref(),
-            Some(id),
-            "round trip of {id:?}"
-        );
+        assert_eq!(fetched.id(), id, "round trip of {id:?}");
+        let deleted = client.products("a/b c").delete(id).await.unwrap();
+        assert_eq!(deleted.id(), id);
     }
     let paths: Vec<String> = fake
         .requests()
         .into_iter()
-        .filter(|r| r.method == "GET")
+        .filter(|r| r.method == "DELETE")
         .map(|r| r.path)
         .collect();
     let prefix = format!("/v1/accounts/{ACCOUNT}/products/catalogs/a%2Fb%20c/products/");
@@ -313,7 +358,7 @@ async fn pagination_under_faults_resumes_from_the_last_good_cursor() {
         .list()
         .limit(50)
         .items()
-        .map_ok(|p| p.product_id.unwrap_or_default())
+        .map_ok(|p| p.id().to_string())
         .try_collect()
         .await
         .unwrap();

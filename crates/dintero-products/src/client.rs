@@ -1,11 +1,12 @@
 //! The [`Client`] and its builder.
 
-use crate::auth::{Credentials, Secret, TokenSource};
-use crate::error::{Error, Result};
+use crate::auth::{Credentials, Secret, TokenEndpoint, TokenSource};
+use crate::body::DEFAULT_MAX_BODY_BYTES;
+use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{AccountId, CatalogId, IntoChecked};
 use crate::resources::{Catalogs, Groups, Products};
 use crate::retry::RetryPolicy;
-use crate::transport::{self, Operation};
+use crate::transport;
 use dintero_products_client::{ResponseValue, types};
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -28,7 +29,7 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// use dintero_products::Client;
 ///
 /// let client = Client::builder()
-///     .account_id("T12345678")?
+///     .account_id("T12345678")
 ///     .client_credentials("my-client-id", "my-client-secret")
 ///     .build()?;
 /// let catalogs = client.catalogs().list().limit(20).send().await?;
@@ -66,21 +67,9 @@ impl Client {
     }
 
     /// A client configured from the environment: `DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID`,
-    /// `DINTERO_CLIENT_SECRET`, and optionally `DINTERO_BASE_URL`.
+    /// `DINTERO_CLIENT_SECRET`, and optionally `DINTERO_BASE_URL` and `DINTERO_AUDIENCE`.
     pub fn from_env() -> Result<Client> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let missing =
-            |name: &str| Error::Config(format!("the environment variable {name} is not set"));
-        let mut builder = Client::builder()
-            .account_id(var("DINTERO_ACCOUNT_ID").ok_or_else(|| missing("DINTERO_ACCOUNT_ID"))?)?
-            .client_credentials(
-                var("DINTERO_CLIENT_ID").ok_or_else(|| missing("DINTERO_CLIENT_ID"))?,
-                var("DINTERO_CLIENT_SECRET").ok_or_else(|| missing("DINTERO_CLIENT_SECRET"))?,
-            );
-        if let Some(url) = var("DINTERO_BASE_URL") {
-            builder = builder.base_url(url);
-        }
-        builder.build()
+        ClientBuilder::from_env().build()
     }
 
     /// This client with another retry policy, for the calls made through it; the connection
@@ -128,35 +117,42 @@ impl Client {
     }
 
     /// The generated client, for anything this crate does not wrap. Its calls are
-    /// authenticated, but not retried, and return the generated error type.
+    /// authenticated and their bodies limited, but they are not retried, and they return the
+    /// generated error type.
     pub fn raw(&self) -> &dintero_products_client::Client {
         &self.inner.raw
     }
 
     /// Runs one generated call with authentication, the 401 renewal, retries and tracing.
-    pub(crate) async fn call<T, F, Fut>(&self, op: Operation, send: F) -> Result<T>
+    pub(crate) async fn call<T, F, Fut>(&self, send: F) -> Result<T>
     where
         T: DeserializeOwned,
         F: Fn() -> Fut,
         Fut:
             Future<Output = Result<ResponseValue<T>, dintero_products_client::Error<types::Error>>>,
     {
-        transport::call(&self.inner.tokens, &self.retry, op, send).await
+        transport::call(&self.inner.tokens, &self.retry, send).await
     }
 }
 
 /// Configures a [`Client`]; see [`Client::builder`].
+///
+/// Setters never fail: a value that cannot be used (an invalid account id, a base URL holding
+/// credentials) is kept as an error and reported by [`build`](Self::build), as `reqwest`'s
+/// builder does, so a configuration reads as one chain.
 #[derive(Default)]
 #[must_use]
 pub struct ClientBuilder {
-    account: Option<AccountId>,
+    account: Option<Result<AccountId, InvalidInput>>,
     credentials: Option<Credentials>,
-    base_url: Option<String>,
+    base_url: Option<Result<String, Error>>,
+    audience: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
+    max_body_bytes: Option<usize>,
     allow_http: bool,
 }
 
@@ -166,15 +162,43 @@ impl fmt::Debug for ClientBuilder {
             .field("account", &self.account)
             .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
+            .field("audience", &self.audience)
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
+    /// A builder with what the environment sets: `DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID` and
+    /// `DINTERO_CLIENT_SECRET`, and, when set, `DINTERO_BASE_URL` and `DINTERO_AUDIENCE`. A
+    /// variable that is missing or empty is reported by [`build`](Self::build) (unless a later
+    /// setter supplies the value).
+    pub fn from_env() -> ClientBuilder {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ClientBuilder {
+        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let mut builder = Client::builder();
+        if let Some(account) = var("DINTERO_ACCOUNT_ID") {
+            builder = builder.account_id(account);
+        }
+        if let (Some(id), Some(secret)) = (var("DINTERO_CLIENT_ID"), var("DINTERO_CLIENT_SECRET")) {
+            builder = builder.client_credentials(id, secret);
+        }
+        if let Some(url) = var("DINTERO_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        if let Some(audience) = var("DINTERO_AUDIENCE") {
+            builder = builder.audience(audience);
+        }
+        builder
+    }
+
     /// The account to work on: `T` or `P` followed by 8 digits.
-    pub fn account_id<A: IntoChecked<AccountId>>(mut self, account: A) -> Result<Self> {
-        self.account = Some(account.into_checked()?);
-        Ok(self)
+    pub fn account_id<A: IntoChecked<AccountId>>(mut self, account: A) -> Self {
+        self.account = Some(account.into_checked());
+        self
     }
 
     /// Authenticate with a client id and secret; tokens are fetched, cached and renewed.
@@ -196,10 +220,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Another base URL, such as a test server's (default: [`DEFAULT_BASE_URL`]). It must be
-    /// `https`, except on loopback or with [`allow_insecure_http`](Self::allow_insecure_http).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+    /// Another base URL, such as a proxy's or a test server's (default: [`DEFAULT_BASE_URL`]).
+    /// It must be `https`, except on loopback or with
+    /// [`allow_insecure_http`](Self::allow_insecure_http), and must not hold credentials
+    /// (`https://user:password@host`): those are refused, and never shown in errors.
+    pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
+        self.base_url = Some(parse_base_url(url.as_ref()));
+        self
+    }
+
+    /// The `audience` client-credentials tokens are asked for. Default:
+    /// `https://api.dintero.com/v1/accounts/{aid}`, Dintero's, whatever the base URL: a proxy
+    /// or a custom base URL still talks to Dintero's API. Set it only when the token endpoint
+    /// expects another audience.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
         self
     }
 
@@ -228,13 +263,24 @@ impl ClientBuilder {
         self
     }
 
-    /// When and how calls are retried (default: [`RetryPolicy::default`]).
+    /// When and how calls are retried (default: [`RetryPolicy::default`]). Token requests
+    /// follow it too.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
     }
 
-    /// Use this `reqwest::Client` (its own timeouts and user agent then apply).
+    /// The largest response body read, API and token responses alike (default 16 MiB). A
+    /// larger body fails with [`Error::BodyTooLarge`] as soon as the limit is passed, and
+    /// memory stays bounded whatever the server sends.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = Some(limit);
+        self
+    }
+
+    /// Use this `reqwest::Client` (its own timeouts, user agent and redirect policy then apply;
+    /// build it with `redirect(reqwest::redirect::Policy::none())` to keep the SDK's rule that
+    /// redirects are never followed).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -244,16 +290,16 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let account = self.account.ok_or_else(|| {
             Error::Config("no account id: call `.account_id(..)` or set DINTERO_ACCOUNT_ID".into())
-        })?;
+        })??;
         let credentials = self.credentials.ok_or_else(|| {
             Error::Config(
-                "no credentials: call `.client_credentials(..)` or `.bearer_token(..)`".into(),
+                "no credentials: call `.client_credentials(..)` or `.bearer_token(..)`, or set DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET".into(),
             )
         })?;
-        let base_url = checked_base_url(
-            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
-            self.allow_http,
-        )?;
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| parse_base_url(DEFAULT_BASE_URL))?;
+        check_scheme(&base_url, self.allow_http)?;
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -262,13 +308,26 @@ impl ClientBuilder {
                 .user_agent(self.user_agent.unwrap_or_else(|| {
                     concat!("dintero-products-rust/", env!("CARGO_PKG_VERSION")).into()
                 }))
+                // A redirect would carry the token, or re-send a create, somewhere else.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))?,
         };
-        let account_base = format!("{base_url}/accounts/{}", account.as_str());
-        let tokens = Arc::new(TokenSource::new(credentials, &account_base, http.clone())?);
+        let retry = self.retry.unwrap_or_default();
+        let max_body_bytes = self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        let endpoint = TokenEndpoint {
+            token_url: format!("{base_url}/accounts/{account}/auth/token"),
+            audience: self
+                .audience
+                .unwrap_or_else(|| format!("{DEFAULT_BASE_URL}/accounts/{account}")),
+            http: http.clone(),
+            policy: retry.clone(),
+            max_body_bytes,
+        };
+        let tokens = Arc::new(TokenSource::new(credentials, endpoint).map_err(Error::Auth)?);
         let hooks = dintero_products_client::Hooks::new(transport::Hooks {
             tokens: tokens.clone(),
+            max_body_bytes,
         });
         let raw = dintero_products_client::Client::new_with_client(&base_url, http, hooks);
         Ok(Client {
@@ -278,13 +337,31 @@ impl ClientBuilder {
                 tokens,
                 base_url,
             }),
-            retry: self.retry.unwrap_or_default(),
+            retry,
         })
     }
 }
 
-/// The base URL without a trailing slash, if it is safe to send credentials to.
-fn checked_base_url(url: &str, allow_http: bool) -> Result<String> {
+/// The base URL without a trailing slash; never echoes credentials it may hold.
+fn parse_base_url(url: &str) -> Result<String> {
+    let shown = redact_userinfo(url);
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| Error::Config(format!("base URL {shown:?}: {e}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {shown:?} holds credentials (user:password@); pass them with `.client_credentials(..)` instead"
+        )));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL {shown:?} must not have a query or fragment"
+        )));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// Whether the base URL is safe to send credentials to.
+fn check_scheme(url: &str, allow_http: bool) -> Result<()> {
     let parsed =
         reqwest::Url::parse(url).map_err(|e| Error::Config(format!("base URL {url:?}: {e}")))?;
     let loopback = match parsed.host() {
@@ -294,25 +371,28 @@ fn checked_base_url(url: &str, allow_http: bool) -> Result<String> {
         None => false,
     };
     match parsed.scheme() {
-        "https" => {}
-        "http" if loopback || allow_http => {}
-        "http" => {
-            return Err(Error::Config(format!(
-                "base URL {url:?} is plain http off loopback; use https, or `.allow_insecure_http()` inside a trusted network"
-            )));
-        }
-        other => {
-            return Err(Error::Config(format!(
-                "base URL {url:?}: unsupported scheme {other:?}"
-            )));
-        }
+        "https" => Ok(()),
+        "http" if loopback || allow_http => Ok(()),
+        "http" => Err(Error::Config(format!(
+            "base URL {url:?} is plain http off loopback; use https, or `.allow_insecure_http()` inside a trusted network"
+        ))),
+        other => Err(Error::Config(format!(
+            "base URL {url:?}: unsupported scheme {other:?}"
+        ))),
     }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::Config(format!(
-            "base URL {url:?} must not have a query or fragment"
-        )));
+}
+
+/// `url` with anything between the scheme and an `@` in the authority replaced, so that an
+/// error about a URL (even one that does not parse) never shows a password.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
+        None => url.to_string(),
     }
-    Ok(parsed.as_str().trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]
@@ -328,10 +408,16 @@ mod tests {
         send_sync::<Products>();
     }
 
+    fn checked(url: &str, allow_http: bool) -> Result<String> {
+        let url = parse_base_url(url)?;
+        check_scheme(&url, allow_http)?;
+        Ok(url)
+    }
+
     #[test]
     fn base_urls_must_be_safe_for_credentials() {
         assert_eq!(
-            checked_base_url("https://api.dintero.com/v1/", false).unwrap(),
+            checked("https://api.dintero.com/v1/", false).unwrap(),
             "https://api.dintero.com/v1"
         );
         for loopback in [
@@ -339,13 +425,40 @@ mod tests {
             "http://localhost:1/v1",
             "http://[::1]:9",
         ] {
-            assert!(checked_base_url(loopback, false).is_ok(), "{loopback}");
+            assert!(checked(loopback, false).is_ok(), "{loopback}");
         }
-        let err = checked_base_url("http://api.example.com", false).unwrap_err();
+        let err = checked("http://api.example.com", false).unwrap_err();
         assert!(err.to_string().contains("allow_insecure_http"), "{err}");
-        assert!(checked_base_url("http://api.example.com", true).is_ok());
-        assert!(checked_base_url("ftp://x", true).is_err());
-        assert!(checked_base_url("not a url", true).is_err());
+        assert!(checked("http://api.example.com", true).is_ok());
+        assert!(checked("ftp://x", true).is_err());
+        assert!(checked("not a url", true).is_err());
+    }
+
+    #[test]
+    fn credentials_in_a_base_url_are_refused_and_never_shown() {
+        for url in [
+            "https://user:hunter2pw@api.example.com/v1",
+            "https://hunter2pw@api.example.com",
+            "http://user:hunter2pw@127.0.0.1:1",
+            "https://user:hunter2pw@exa mple.com",
+            "https://user:hunter2pw@api.example.com/v1?x=1",
+        ] {
+            let builder = Client::builder()
+                .account_id("T12345678")
+                .client_credentials("id", "secret")
+                .base_url(url);
+            let shown = format!("{builder:?}");
+            assert!(!shown.contains("hunter2pw"), "{shown}");
+            let err = builder.build().unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("hunter2pw"), "{url}: {shown}");
+            assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
+        }
+        assert_eq!(
+            redact_userinfo("https://u:p@h/x@y"),
+            "https://<redacted>@h/x@y"
+        );
+        assert_eq!(redact_userinfo("https://h/x@y"), "https://h/x@y");
     }
 
     #[test]
@@ -354,19 +467,57 @@ mod tests {
         assert!(err.to_string().contains("no account id"), "{err}");
         let err = Client::builder()
             .account_id("T12345678")
-            .unwrap()
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("no credentials"), "{err}");
-        let err = Client::builder().account_id("T1234").unwrap_err();
+        let err = Client::builder()
+            .account_id("T1234")
+            .client_credentials("id", "secret")
+            .build()
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    }
+
+    #[test]
+    fn the_environment_sets_account_credentials_base_url_and_audience() {
+        let vars = std::collections::HashMap::from([
+            ("DINTERO_ACCOUNT_ID", "P00000001"),
+            ("DINTERO_CLIENT_ID", "id"),
+            ("DINTERO_CLIENT_SECRET", "secret"),
+            ("DINTERO_BASE_URL", "http://127.0.0.1:9/v1/"),
+            (
+                "DINTERO_AUDIENCE",
+                "https://proxy.example/v1/accounts/P00000001",
+            ),
+        ]);
+        let client = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+            .build()
+            .unwrap();
+        assert_eq!(client.account_id().as_str(), "P00000001");
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/v1");
+        let shown = format!("{client:?}");
+        assert!(
+            shown.contains("https://proxy.example/v1/accounts/P00000001"),
+            "{shown}"
+        );
+        assert!(!shown.contains("\"secret\""), "{shown}");
+
+        let err = ClientBuilder::from_lookup(|name| {
+            (name == "DINTERO_ACCOUNT_ID").then(|| "T12345678".to_string())
+        })
+        .build()
+        .unwrap_err();
+        assert!(err.to_string().contains("DINTERO_CLIENT_ID"), "{err}");
+        let err = ClientBuilder::from_lookup(|_| Some("  ".into()))
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("DINTERO_ACCOUNT_ID"), "{err}");
     }
 
     #[test]
     fn debug_output_has_no_secrets() {
         let client = Client::builder()
             .account_id("T12345678")
-            .unwrap()
             .client_credentials("id", "super-secret-value")
             .build()
             .unwrap();

@@ -3,16 +3,22 @@
 //! Every failure that involved a response keeps its HTTP status; API errors keep Dintero's
 //! `error.code`, `error.message` and the request id; a body that is not the documented JSON
 //! (an HTML page from a proxy) is kept as a snippet. Secrets never reach an error: the SDK
-//! never puts a header or a credential into one.
+//! never puts a header or a credential into one, and refuses base URLs that hold credentials.
 
+pub use dintero_products_client::InvalidInput;
 use reqwest::StatusCode;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong.
+///
+/// Each failure that involved a response keeps its HTTP status ([`Error::status`]); the
+/// predicates (`is_not_found`, `is_conflict`, `is_retryable`, ...) answer the usual questions
+/// without matching on variants.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -29,23 +35,41 @@ pub enum Error {
     Config(String),
 
     /// Getting an access token failed.
-    #[error("authentication failed: {message}")]
-    Auth {
-        /// The status of the token endpoint's answer, when it answered.
-        status: Option<StatusCode>,
-        /// What happened, with the token endpoint's `error.message` when it sent one.
-        message: String,
-    },
+    #[error("authentication failed: {0}")]
+    Auth(#[source] AuthError),
 
     /// The request could not be sent, or the response could not be read (a refused or dropped
-    /// connection, a timeout, a truncated body).
-    #[error("transport error{}: {source}", status_suffix(*.status))]
+    /// connection, a timeout, a truncated body). [`Error::is_timeout`] tells a timeout apart.
+    #[error("{}", transport_message(*.status, source))]
     Transport {
         /// The status, when the response had started before the failure.
         status: Option<StatusCode>,
         /// The underlying error.
         #[source]
         source: reqwest::Error,
+    },
+
+    /// The response body was larger than the client's limit
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)); reading
+    /// stopped there.
+    #[error(
+        "the {status} response body is larger than the limit of {limit} bytes; reading stopped"
+    )]
+    BodyTooLarge {
+        /// The response status.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
+    /// The server answered with a redirect. Redirects are never followed: the bearer token or
+    /// a request body must not travel to another place than the one configured.
+    #[error("the API answered {status} (a redirect{}); redirects are not followed", location_suffix(.location.as_deref()))]
+    Redirect {
+        /// The 3xx status.
+        status: StatusCode,
+        /// The `Location` header, if any.
+        location: Option<String>,
     },
 
     /// A successful response whose body is not what the API documents.
@@ -62,6 +86,27 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A lookup found no such object. Unlike an [`Error::Api`] with status 404, this comes from
+    /// a search the SDK made on a documented list (see `groups().get`), which answered without
+    /// it.
+    #[error("{what} {id:?} not found")]
+    NotFound {
+        /// What was looked for, such as `group`.
+        what: &'static str,
+        /// The id looked for.
+        id: String,
+    },
+
+    /// The API returned an object without a field the SDK needs to work with it, such as a
+    /// product without its `product_id`.
+    #[error("the API returned a {what} without `{missing}`")]
+    Incomplete {
+        /// What was returned, such as `product`.
+        what: &'static str,
+        /// The field it lacked.
+        missing: &'static str,
+    },
+
     /// The server sent a cursor it had sent before, so following it would never end.
     #[error(
         "pagination loop: the server repeated the cursor {cursor:?}; stopping instead of looping"
@@ -72,8 +117,40 @@ pub enum Error {
     },
 }
 
-fn status_suffix(status: Option<StatusCode>) -> String {
-    status.map(|s| format!(" after {s}")).unwrap_or_default()
+fn transport_message(status: Option<StatusCode>, source: &reqwest::Error) -> String {
+    let after = status.map(|s| format!(" after {s}")).unwrap_or_default();
+    let what = if source.is_timeout() {
+        "the request timed out"
+    } else if source.is_connect() {
+        "could not connect to the API"
+    } else {
+        "transport error"
+    };
+    format!("{what}{after} ({})", cause(source))
+}
+
+fn location_suffix(location: Option<&str>) -> String {
+    location.map(|l| format!(" to {l:?}")).unwrap_or_default()
+}
+
+/// The innermost cause of an error, in a few words: "timed out", or what the operating system
+/// said ("Connection refused (os error 111)").
+pub(crate) fn cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    let mut timed_out = false;
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+            timed_out |= r.is_timeout();
+        }
+        innermost = e;
+        next = e.source();
+    }
+    if timed_out {
+        "timed out".to_string()
+    } else {
+        innermost.to_string()
+    }
 }
 
 impl Error {
@@ -81,15 +158,39 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
-            Error::Auth { status, .. } | Error::Transport { status, .. } => *status,
-            Error::Decode { status, .. } => Some(*status),
-            Error::InvalidInput(_) | Error::Config(_) | Error::PaginationLoop { .. } => None,
+            Error::Auth(e) => e.status,
+            Error::Transport { status, .. } => *status,
+            Error::BodyTooLarge { status, .. }
+            | Error::Redirect { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            Error::InvalidInput(_)
+            | Error::Config(_)
+            | Error::NotFound { .. }
+            | Error::Incomplete { .. }
+            | Error::PaginationLoop { .. } => None,
         }
     }
 
-    /// Whether the API said the resource does not exist (404).
+    /// Whether the object does not exist: the API answered 404, or a lookup on a list found
+    /// nothing ([`Error::NotFound`]).
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        matches!(self, Error::NotFound { .. }) || self.api_status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether the API refused because the object already exists, or was changed meanwhile (409).
+    pub fn is_conflict(&self) -> bool {
+        self.api_status() == Some(StatusCode::CONFLICT)
+    }
+
+    /// Whether the API refused the access token (401), or the token endpoint refused the
+    /// client credentials.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// Whether the credentials are valid but not allowed to do this (403).
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(StatusCode::FORBIDDEN)
     }
 
     /// Whether the API asked us to slow down (429).
@@ -97,14 +198,38 @@ impl Error {
         self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
     }
 
+    /// Whether the call timed out: an HTTP attempt, or waiting for an access token.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => source.is_timeout(),
+            Error::Auth(e) => e.timed_out,
+            _ => false,
+        }
+    }
+
     /// Whether trying again later may succeed: connection failures, timeouts, truncated bodies,
-    /// 408, 429, 500, 502, 503 and 504. Whether the SDK itself retries also depends on the
-    /// method; see the crate's Reliability notes.
+    /// 408, 429, 500, 502, 503 and 504, and a token endpoint failing in those ways. Errors
+    /// that would fail the same way again (bad input, 4xx answers, redirects, bodies over the
+    /// limit or that do not decode) are not. Whether the SDK itself retries also depends on
+    /// the method; see [`RetryPolicy`](crate::RetryPolicy).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
             Error::Api(e) => is_retryable_status(e.status),
-            Error::Auth { status, .. } => status.is_none_or(is_retryable_status),
+            Error::Auth(e) => e.retryable,
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have been processed although the call failed: it was sent, and
+    /// then the connection dropped, the answer timed out or was cut short, or the server or a
+    /// proxy answered 5xx. A create that failed this way may have created its object; see
+    /// [`Products::create_once`](crate::Products::create_once).
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => !source.is_connect(),
+            Error::Api(e) => e.status.is_server_error(),
+            Error::BodyTooLarge { .. } | Error::Decode { .. } | Error::Incomplete { .. } => true,
             _ => false,
         }
     }
@@ -113,13 +238,77 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api(e) => e.retry_after,
+            Error::Auth(e) => e.retry_after,
             _ => None,
+        }
+    }
+
+    /// The status of an answer from the API itself (not the token endpoint).
+    fn api_status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Auth(_) => None,
+            other => other.status(),
         }
     }
 }
 
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// Why an access token could not be had: the token endpoint's answer, or why there was none.
+///
+/// Its [`Display`](fmt::Display) names the cause ("connection refused", "timed out", the
+/// endpoint's `error.message`); the underlying transport error, when there was one, is its
+/// [`source`](std::error::Error::source). Shared by every call that waited for the same token
+/// request, so it is cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AuthError {
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) message: String,
+    pub(crate) retryable: bool,
+    pub(crate) timed_out: bool,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) source: Option<Arc<reqwest::Error>>,
+}
+
+impl AuthError {
+    /// A failure with no response and no transport error behind it.
+    pub(crate) fn new(message: impl Into<String>, retryable: bool) -> Self {
+        Self {
+            status: None,
+            message: message.into(),
+            retryable,
+            timed_out: false,
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// The status the token endpoint answered with, when it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// Whether asking again later may succeed (the endpoint was unreachable, timed out, or
+    /// answered 408, 429 or 5xx).
+    pub fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 /// An error status from the API.
@@ -158,52 +347,6 @@ impl fmt::Display for ApiError {
             write!(f, " [request id {id}]")?;
         }
         Ok(())
-    }
-}
-
-/// An argument the API would reject, caught before sending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidInput {
-    what: &'static str,
-    value: String,
-    problem: &'static str,
-}
-
-impl InvalidInput {
-    pub(crate) fn new(what: &'static str, value: &str, problem: &'static str) -> Self {
-        // Keep a readable, bounded echo of the value: ids can be long or hold control characters.
-        let value: String = value
-            .chars()
-            .take(64)
-            .flat_map(char::escape_debug)
-            .collect();
-        Self {
-            what,
-            value,
-            problem,
-        }
-    }
-
-    /// What was invalid, such as `account id` or `page size (limit)`.
-    pub fn what(&self) -> &str {
-        self.what
-    }
-
-    /// Why it was rejected.
-    pub fn problem(&self) -> &str {
-        self.problem
-    }
-}
-
-impl std::error::Error for InvalidInput {}
-
-impl fmt::Display for InvalidInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {} \"{}\": {}",
-            self.what, self.value, self.problem
-        )
     }
 }
 

@@ -7,7 +7,7 @@
 //!
 //! # async fn run() -> dintero_products::Result<()> {
 //! let client = Client::builder()
-//!     .account_id("T12345678")?                         // P or T, then 8 digits
+//!     .account_id("T12345678")                         // P or T, then 8 digits
 //!     .client_credentials("client-id", "client-secret") // or .bearer_token(jwt)
 //!     .build()?;                                        // https://api.dintero.com/v1 by default
 //! // or Client::from_env()
@@ -68,6 +68,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod body;
 mod client;
 mod error;
 mod ids;
@@ -79,22 +80,19 @@ mod transport;
 
 pub use auth::Secret;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
-pub use error::{ApiError, Error, InvalidInput, Result};
+pub use dintero_products_client::LocationId;
+pub use error::{ApiError, AuthError, Error, InvalidInput, Result};
 pub use ids::{
     AccountId, CatalogId, Cursor, GroupId, IntoChecked, MAX_ID_CHARS, PageSize, ProductId,
 };
 pub use pagination::{Items, ListOperation, ListRequest, Page, Pages};
-pub use price::{Price, ProductExt};
+pub use price::{Currency, Price};
 pub use resources::{
     Catalog, CatalogUpdate, Catalogs, Group, GroupUpdate, Groups, ListCatalogs, ListGroups,
-    ListProducts, NewCatalog, NewGroup, NewProduct, Product, ProductUpdate, Products,
+    ListProducts, NewCatalog, NewGroup, NewProduct, Product, ProductUpdate, Products, Resource,
+    Written,
 };
 pub use retry::RetryPolicy;
 
 /// The generated request and response types, for fields and values this crate does not wrap.
 pub use dintero_products_client::types;
-
-/// The README's examples, compiled as doctests so they stay true.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

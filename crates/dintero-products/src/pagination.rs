@@ -92,23 +92,35 @@ impl<'a, T> IntoIterator for &'a Page<T> {
     }
 }
 
-/// A list endpoint: how to fetch one page of it. Implemented by this crate for each list; the
-/// filters live in the implementing type, so every page repeats them.
-pub trait ListOperation: Clone + Send + Sync + 'static {
+/// A list endpoint: catalogs, groups, or the products of a catalog. Sealed: implemented by
+/// this crate for its lists ([`ListCatalogs`](crate::ListCatalogs),
+/// [`ListGroups`](crate::ListGroups), [`ListProducts`](crate::ListProducts)); the filters live
+/// in the implementing type, so every page repeats them.
+pub trait ListOperation: sealed::FetchPage + Clone + Send + Sync + 'static {
     /// What the list holds.
     type Item: Send + 'static;
+}
 
-    #[doc(hidden)]
-    fn fetch_page<'a>(
-        &'a self,
-        client: &'a Client,
-        limit: Option<PageSize>,
-        cursor: Option<&'a Cursor>,
-    ) -> BoxFuture<'a, Result<Page<Self::Item>>>;
+pub(crate) mod sealed {
+    use super::*;
+
+    /// How to fetch one page: the only per-list code. In a private module, so that nobody
+    /// outside this crate can implement [`ListOperation`] or call it.
+    pub trait FetchPage {
+        fn fetch_page<'a>(
+            &'a self,
+            client: &'a Client,
+            limit: Option<PageSize>,
+            cursor: Option<&'a Cursor>,
+        ) -> BoxFuture<'a, Result<Page<<Self as ListOperation>::Item>>>
+        where
+            Self: ListOperation;
+    }
 }
 
 /// A request for a list: one page with [`send`](Self::send), or all of it as a [`Stream`] of
 /// [`pages`](Self::pages) or [`items`](Self::items).
+#[derive(Clone)]
 #[must_use = "a list request does nothing until sent or streamed"]
 pub struct ListRequest<Op: ListOperation> {
     client: Client,
@@ -117,19 +129,6 @@ pub struct ListRequest<Op: ListOperation> {
     start: Option<Cursor>,
     max_items: Option<usize>,
     prefetch: bool,
-}
-
-impl<Op: ListOperation> Clone for ListRequest<Op> {
-    fn clone(&self) -> Self {
-        Self {
-            client: self.client.clone(),
-            op: self.op.clone(),
-            limit: self.limit.clone(),
-            start: self.start.clone(),
-            max_items: self.max_items,
-            prefetch: self.prefetch,
-        }
-    }
 }
 
 impl<Op: ListOperation + fmt::Debug> fmt::Debug for ListRequest<Op> {
@@ -169,7 +168,8 @@ impl<Op: ListOperation> ListRequest<Op> {
     }
 
     /// Stop after this many items. The page that reaches the count is cut short and carries no
-    /// cursor, since its cursor would skip the items cut off.
+    /// cursor, since its cursor would skip the items cut off. With 0, nothing is sent: `send`
+    /// returns an empty page and the streams end at once.
     pub fn max_items(mut self, n: usize) -> Self {
         self.max_items = Some(n);
         self
@@ -184,6 +184,9 @@ impl<Op: ListOperation> ListRequest<Op> {
     /// Fetches one page.
     pub async fn send(self) -> Result<Page<Op::Item>> {
         let limit = self.limit.transpose()?;
+        if self.max_items == Some(0) {
+            return Ok(Page::new(Vec::new(), None));
+        }
         let mut page = self
             .op
             .fetch_page(&self.client, limit, self.start.as_ref())
@@ -197,6 +200,7 @@ impl<Op: ListOperation> ListRequest<Op> {
     /// Every page, lazily, as a stream.
     pub fn pages(self) -> Pages<Op::Item> {
         let state = match self.limit.transpose() {
+            Ok(_) if self.max_items == Some(0) => State::Done,
             Ok(limit) => State::Ready(Box::new(Paginator {
                 client: self.client,
                 op: self.op,
@@ -228,6 +232,28 @@ impl<Op: ListOperation> ListRequest<Op> {
     /// Every item, collected.
     pub async fn collect_all(self) -> Result<Vec<Op::Item>> {
         self.items().try_collect().await
+    }
+
+    /// The first item `is_it` accepts, or [`Error::NotFound`] when the list ends without one.
+    ///
+    /// How the SDK gets one object through a documented list: a filter may match by prefix or
+    /// return several items, so every item is checked on this side.
+    pub(crate) async fn find(
+        self,
+        what: &'static str,
+        id: &str,
+        is_it: impl Fn(&Op::Item) -> bool,
+    ) -> Result<Op::Item> {
+        let mut items = self.limit(PageSize::MAX).prefetch(false).items();
+        while let Some(item) = items.try_next().await? {
+            if is_it(&item) {
+                return Ok(item);
+            }
+        }
+        Err(Error::NotFound {
+            what,
+            id: id.to_string(),
+        })
     }
 }
 

@@ -1,41 +1,144 @@
-//! Prices in minor units, and accessors on the product types.
+//! Prices: an amount in minor units with a checked ISO 4217 currency, and the arithmetic a price
+//! change needs.
 
 use crate::error::InvalidInput;
-use dintero_products_client::types;
 use std::fmt;
+use std::str::FromStr;
 
-/// An amount in minor units (øre, cents) with its ISO 4217 currency. Dintero sends prices as
-/// integers in minor units: `unit_gross_price: 10900` with `currency: "NOK"` is 109.00 NOK.
+/// An ISO 4217 currency code, checked against the list of active codes.
 ///
 /// ```
-/// use dintero_products::Price;
+/// use dintero_products::Currency;
 ///
-/// let price = Price::new(10900, "NOK")?;
-/// assert_eq!(price.to_string(), "109.00 NOK");
-/// assert_eq!(Price::new(500, "JPY")?.to_string(), "500 JPY");
-/// assert!(Price::new(100, "kr").is_err());
+/// let nok: Currency = "NOK".parse()?;
+/// assert_eq!(nok, Currency::NOK);
+/// assert!("nok".parse::<Currency>().is_err()); // codes are upper case
+/// assert!("XYZ".parse::<Currency>().is_err()); // not an ISO 4217 code
 /// # Ok::<(), dintero_products::InvalidInput>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    code: &'static str,
+    exponent: u8,
+}
+
+/// The active ISO 4217 codes and their minor-unit digits (ISO 4217 list one, 2024), sorted.
+#[rustfmt::skip]
+const ISO_4217: &[(&str, u8)] = &[
+    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
+    ("AUD", 2), ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2),
+    ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BRL", 2), ("BSD", 2),
+    ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2), ("CHF", 2),
+    ("CLP", 0), ("CNY", 2), ("COP", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2),
+    ("DJF", 0), ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2),
+    ("EUR", 2), ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2),
+    ("GMD", 2), ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2),
+    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0),
+    ("JMD", 2), ("JOD", 3), ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0),
+    ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2),
+    ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2),
+    ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2),
+    ("MWK", 2), ("MXN", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2),
+    ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2),
+    ("PHP", 2), ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2),
+    ("RUB", 2), ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2),
+    ("SGD", 2), ("SHP", 2), ("SLE", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2),
+    ("SVC", 2), ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3),
+    ("TOP", 2), ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0),
+    ("USD", 2), ("UYI", 0), ("UYU", 2), ("UZS", 2), ("VES", 2), ("VND", 0), ("VUV", 0),
+    ("WST", 2), ("XAF", 0), ("XCD", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2),
+    ("ZMW", 2), ("ZWG", 2),
+];
+
+impl Currency {
+    /// Norwegian krone.
+    pub const NOK: Currency = Currency::two_decimals("NOK");
+    /// Swedish krona.
+    pub const SEK: Currency = Currency::two_decimals("SEK");
+    /// Danish krone.
+    pub const DKK: Currency = Currency::two_decimals("DKK");
+    /// Euro.
+    pub const EUR: Currency = Currency::two_decimals("EUR");
+    /// US dollar.
+    pub const USD: Currency = Currency::two_decimals("USD");
+    /// Pound sterling.
+    pub const GBP: Currency = Currency::two_decimals("GBP");
+
+    const fn two_decimals(code: &'static str) -> Self {
+        Self { code, exponent: 2 }
+    }
+
+    /// Checks that `code` is an active ISO 4217 code, such as `NOK`.
+    pub fn new(code: &str) -> Result<Self, InvalidInput> {
+        match ISO_4217.binary_search_by(|(c, _)| (*c).cmp(code)) {
+            Ok(i) => Ok(Self {
+                code: ISO_4217[i].0,
+                exponent: ISO_4217[i].1,
+            }),
+            Err(_) => Err(InvalidInput::new(
+                "currency",
+                code,
+                "must be an ISO 4217 code such as `NOK`",
+            )),
+        }
+    }
+
+    /// The code, such as `NOK`.
+    pub fn as_str(&self) -> &'static str {
+        self.code
+    }
+
+    /// How many digits the minor unit has: 2 for NOK (øre), 0 for JPY, 3 for KWD.
+    pub fn exponent(&self) -> u32 {
+        u32::from(self.exponent)
+    }
+}
+
+impl FromStr for Currency {
+    type Err = InvalidInput;
+    fn from_str(code: &str) -> Result<Self, InvalidInput> {
+        Self::new(code)
+    }
+}
+
+impl TryFrom<&str> for Currency {
+    type Error = InvalidInput;
+    fn try_from(code: &str) -> Result<Self, InvalidInput> {
+        Self::new(code)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An amount in minor units (øre, cents) with its currency. Dintero sends prices as integers in
+/// minor units: `unit_gross_price: 10900` with `currency: "NOK"` is 109.00 NOK.
+///
+/// ```
+/// use dintero_products::{Currency, Price};
+///
+/// let price = Price::new(10900, Currency::NOK);
+/// assert_eq!(price.to_string(), "109.00 NOK");
+/// assert_eq!(Price::new(500, "JPY".parse()?).to_string(), "500 JPY");
+/// // Ten per cent up, rounded to the nearest øre.
+/// assert_eq!(price.change_by_percent(10.0)?.minor_units(), 11990);
+/// # Ok::<(), dintero_products::InvalidInput>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Price {
     minor_units: i64,
-    currency: String,
+    currency: Currency,
 }
 
 impl Price {
-    /// A price; the currency must be three upper-case letters.
-    pub fn new(minor_units: i64, currency: &str) -> Result<Self, InvalidInput> {
-        if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Self {
-                minor_units,
-                currency: currency.to_string(),
-            })
-        } else {
-            Err(InvalidInput::new(
-                "currency",
-                currency,
-                "must be an ISO 4217 code such as `NOK`",
-            ))
+    /// A price of `minor_units` (øre for NOK) in `currency`.
+    pub fn new(minor_units: i64, currency: Currency) -> Self {
+        Self {
+            minor_units,
+            currency,
         }
     }
 
@@ -44,27 +147,69 @@ impl Price {
         self.minor_units
     }
 
-    /// The ISO 4217 currency code.
-    pub fn currency(&self) -> &str {
-        &self.currency
+    /// The currency.
+    pub fn currency(&self) -> Currency {
+        self.currency
     }
 
-    /// How many minor units make one major unit, as digits after the decimal point.
-    pub fn exponent(&self) -> u32 {
-        // The ISO 4217 currencies without minor units; the rest have two, but for the
-        // three-decimal dinars and rials listed below.
-        match self.currency.as_str() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-            _ => 2,
+    /// The same price with another amount.
+    pub fn with_minor_units(self, minor_units: i64) -> Self {
+        Self {
+            minor_units,
+            ..self
         }
     }
+
+    /// This price changed by `percent` (`10.0` is ten per cent up, `-25.0` a quarter off).
+    ///
+    /// The rule: `percent` is taken to two decimals (hundredths of a per cent; finer digits
+    /// round to the nearest), the product is computed exactly in integers, and the result is
+    /// rounded to the nearest minor unit, halves away from zero. Fails for a percent that is
+    /// not finite or a result that does not fit.
+    pub fn change_by_percent(self, percent: f64) -> Result<Self, InvalidInput> {
+        let invalid = |problem| InvalidInput::new("percent", &percent.to_string(), problem);
+        if !percent.is_finite() {
+            return Err(invalid("must be a finite number"));
+        }
+        let basis_points = (percent * 100.0).round();
+        if basis_points.abs() > 1e15 {
+            return Err(invalid("is too large"));
+        }
+        // Exact: |minor| < 2^63 and |10_000 + bp| < 2^50, so the product fits in an i128.
+        let scaled = i128::from(self.minor_units) * (10_000 + basis_points as i128);
+        let rounded = div_round_half_away(scaled, 10_000);
+        i64::try_from(rounded)
+            .map(|minor_units| self.with_minor_units(minor_units))
+            .map_err(|_| invalid("gives a price too large to represent"))
+    }
+
+    /// The sum of two prices in the same currency; `None` if the currencies differ or the sum
+    /// does not fit.
+    pub fn checked_add(self, other: Price) -> Option<Price> {
+        (self.currency == other.currency)
+            .then(|| self.minor_units.checked_add(other.minor_units))
+            .flatten()
+            .map(|minor_units| self.with_minor_units(minor_units))
+    }
+
+    /// The difference of two prices in the same currency; `None` if the currencies differ or
+    /// the difference does not fit.
+    pub fn checked_sub(self, other: Price) -> Option<Price> {
+        (self.currency == other.currency)
+            .then(|| self.minor_units.checked_sub(other.minor_units))
+            .flatten()
+            .map(|minor_units| self.with_minor_units(minor_units))
+    }
+}
+
+fn div_round_half_away(n: i128, d: i128) -> i128 {
+    let (q, r) = (n / d, n % d);
+    if 2 * r.abs() >= d { q + n.signum() } else { q }
 }
 
 impl fmt::Display for Price {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let exponent = self.exponent();
+        let exponent = self.currency.exponent();
         if exponent == 0 {
             return write!(f, "{} {}", self.minor_units, self.currency);
         }
@@ -82,43 +227,84 @@ impl fmt::Display for Price {
     }
 }
 
-/// Accessors on the product types the API returns.
-///
-/// ```
-/// use dintero_products::{Product, ProductExt};
-///
-/// let product: Product = serde_json::from_str(r#"{"unit_gross_price": 10900, "currency": "NOK"}"#)?;
-/// assert_eq!(product.price().unwrap().to_string(), "109.00 NOK");
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-pub trait ProductExt {
-    /// The gross unit price with its currency, when the product has both.
-    fn price(&self) -> Option<Price>;
-}
-
-impl ProductExt for types::ProductDetails {
-    fn price(&self) -> Option<Price> {
-        Price::new(self.unit_gross_price?, self.currency.as_deref()?).ok()
-    }
-}
-
-impl ProductExt for types::ProductResponse {
-    fn price(&self) -> Option<Price> {
-        Price::new(self.unit_gross_price?, self.currency.as_deref()?).ok()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    fn the_currency_table_is_sorted_and_well_formed() {
+        assert!(ISO_4217.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(
+            ISO_4217
+                .iter()
+                .all(|(c, _)| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        );
+        for constant in [
+            Currency::NOK,
+            Currency::SEK,
+            Currency::DKK,
+            Currency::EUR,
+            Currency::USD,
+            Currency::GBP,
+        ] {
+            assert_eq!(Currency::new(constant.as_str()).unwrap(), constant);
+        }
+        for bad in ["", "NO", "NOKK", "nok", "XYZ", "ØRE"] {
+            assert!(Currency::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn formats_by_currency_exponent() {
-        assert_eq!(Price::new(-5, "EUR").unwrap().to_string(), "-0.05 EUR");
-        assert_eq!(Price::new(1234, "KWD").unwrap().to_string(), "1.234 KWD");
+        let eur = Currency::EUR;
+        assert_eq!(Price::new(-5, eur).to_string(), "-0.05 EUR");
         assert_eq!(
-            Price::new(i64::MIN, "NOK").unwrap().to_string(),
+            Price::new(1234, "KWD".parse().unwrap()).to_string(),
+            "1.234 KWD"
+        );
+        assert_eq!(
+            Price::new(i64::MIN, Currency::NOK).to_string(),
             "-92233720368547758.08 NOK"
         );
+    }
+
+    #[test]
+    fn percent_changes_round_half_away_from_zero() {
+        let p = |minor| Price::new(minor, Currency::NOK);
+        assert_eq!(p(10900).change_by_percent(10.0).unwrap(), p(11990));
+        assert_eq!(p(10900).change_by_percent(-100.0).unwrap(), p(0));
+        assert_eq!(p(5).change_by_percent(10.0).unwrap(), p(6)); // 5.5 -> 6
+        assert_eq!(p(-5).change_by_percent(10.0).unwrap(), p(-6)); // -5.5 -> -6
+        assert_eq!(p(1).change_by_percent(-50.0).unwrap(), p(1)); // 0.5 -> 1
+        assert_eq!(p(999).change_by_percent(12.345).unwrap(), p(1122)); // 12.35%: 1122.3765
+        assert!(p(1).change_by_percent(f64::NAN).is_err());
+        assert!(p(i64::MAX).change_by_percent(100.0).is_err());
+        assert!(p(1).change_by_percent(1e300).is_err());
+    }
+
+    #[test]
+    fn sums_need_one_currency() {
+        let nok = Price::new(100, Currency::NOK);
+        assert_eq!(nok.checked_add(nok), Some(Price::new(200, Currency::NOK)));
+        assert_eq!(nok.checked_sub(nok), Some(Price::new(0, Currency::NOK)));
+        assert_eq!(nok.checked_add(Price::new(1, Currency::SEK)), None);
+        assert_eq!(Price::new(i64::MAX, Currency::NOK).checked_add(nok), None);
+    }
+
+    proptest::proptest! {
+        /// Percent changes never panic, and whenever they succeed the result is within half a
+        /// minor unit of the exact value (computed here in f64 where that is exact enough).
+        #[test]
+        fn percent_changes_never_panic(minor in proptest::prelude::any::<i64>(), percent in proptest::prelude::any::<f64>()) {
+            let price = Price::new(minor, Currency::NOK);
+            if let Ok(changed) = price.change_by_percent(percent)
+                && minor.unsigned_abs() < 1 << 40
+                && percent.abs() < 1e6
+            {
+                let exact = minor as f64 * (1.0 + (percent * 100.0).round() / 10_000.0);
+                let off = (changed.minor_units() as f64 - exact).abs();
+                proptest::prop_assert!(off <= 0.5 + exact.abs() * 1e-12, "{off}");
+            }
+        }
     }
 }

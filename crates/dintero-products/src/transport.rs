@@ -1,58 +1,53 @@
-//! Executing one API call: authentication, the 401 renewal, retries, tracing, and turning
-//! whatever happened into [`Error`].
+//! Executing one API call: authentication, the 401 renewal, retries, tracing, limits on what a
+//! server may send, and turning whatever happened into [`Error`].
 //!
-//! The generated client calls our [`Middleware`] around each HTTP exchange. What the middleware
-//! learns (the token it used, the response status and headers, a typed authentication error) is
-//! written to a task-local [`Attempt`] scoped around that one attempt, because progenitor's
-//! errors drop it: a documented status whose body fails to decode loses its status, and a hook
-//! error is flattened to a string.
+//! The generated client calls our [`Middleware`] around each HTTP exchange, passing the
+//! operation id it was generated with; the request carries the method. What the middleware
+//! learns (the operation, the method, the response status and headers) is written to a
+//! task-local [`Attempt`] scoped around that one attempt, because progenitor's errors drop it:
+//! a documented status whose body fails to decode loses its status.
 
 use crate::auth::{Token, TokenSource};
+use crate::body;
 use crate::error::{ApiError, Error, dintero_error, snippet};
-use crate::retry::{RetryPolicy, may_retry};
+use crate::retry::{Retrier, RetryPolicy, may_retry, retry_after};
 use dintero_products_client::{Middleware, OperationInfo, ResponseValue, types};
 use futures::future::BoxFuture;
-use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderMap, LOCATION};
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 type RawError = dintero_products_client::Error<types::Error>;
 
-/// An operation as the call loop needs to know it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Operation {
-    pub name: &'static str,
-    /// GET, PUT and DELETE may be repeated; POST may not.
-    pub idempotent: bool,
-}
-
-/// What the middleware observed during one attempt.
+/// What the middleware observed during one attempt (and what the call loop handed it).
 #[derive(Default)]
 struct Attempt {
+    /// The attempt's number, for its span.
+    number: u32,
+    /// The token the call loop got for this attempt.
     token: Option<Arc<Token>>,
-    auth_error: Option<Error>,
+    method: Option<Method>,
     status: Option<StatusCode>,
     request_id: Option<String>,
     retry_after: Option<Duration>,
+    location: Option<String>,
 }
 
 tokio::task_local! {
     static ATTEMPT: RefCell<Attempt>;
 }
 
-fn observe(f: impl FnOnce(&mut Attempt)) {
-    // Outside a scope (a caller using `Client::raw` directly) there is nobody to tell.
-    let _ = ATTEMPT.try_with(|attempt| f(&mut attempt.borrow_mut()));
-}
-
-/// The middleware the facade plugs into the generated client.
+/// The middleware the facade plugs into the generated client. It also serves callers of
+/// [`Client::raw`](crate::Client::raw), outside any call loop: they get the token, the body limit
+/// and a span, but no retries.
 pub(crate) struct Hooks {
     pub tokens: Arc<TokenSource>,
+    pub max_body_bytes: usize,
 }
 
 impl Middleware for Hooks {
@@ -62,20 +57,19 @@ impl Middleware for Hooks {
         _info: &'a OperationInfo,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            match self.tokens.token().await {
-                Ok(token) => {
-                    request
-                        .headers_mut()
-                        .insert(AUTHORIZATION, token.header().clone());
-                    observe(|a| a.token = Some(token));
-                    Ok(())
-                }
-                Err(error) => {
-                    let message = error.to_string();
-                    observe(|a| a.auth_error = Some(error));
-                    Err(message)
-                }
-            }
+            let handed = ATTEMPT
+                .try_with(|a| a.borrow().token.clone())
+                .ok()
+                .flatten();
+            let token = match handed {
+                Some(token) => token,
+                // A raw call: nobody fetched a token for it.
+                None => self.tokens.token(None).await.map_err(|e| e.to_string())?,
+            };
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, token.header().clone());
+            Ok(())
         })
     }
 
@@ -83,34 +77,63 @@ impl Middleware for Hooks {
         &'a self,
         client: &'a reqwest::Client,
         request: reqwest::Request,
-        _info: &'a OperationInfo,
+        info: &'a OperationInfo,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(async move {
-            let response = client.execute(request).await?;
-            let status = response.status();
-            // Only an error carries the request id and `Retry-After`; a success skips the lookups.
-            let (request_id, retry_after) = if status.is_success() {
-                (None, None)
-            } else {
-                let headers = response.headers();
-                (request_id(headers), retry_after(headers))
-            };
-            observe(|a| {
-                a.status = Some(status);
-                a.request_id = request_id;
-                a.retry_after = retry_after;
-            });
-            Ok(response)
-        })
+        let number = ATTEMPT.try_with(|a| a.borrow().number).unwrap_or(1);
+        let span = tracing::info_span!(
+            "dintero_products.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            attempt = number,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        // Recorded before sending: a request that fails on the way is retried by its method.
+        let _ = ATTEMPT.try_with(|a| a.borrow_mut().method = Some(request.method().clone()));
+        let recorder = span.clone();
+        Box::pin(
+            async move {
+                let started = Instant::now();
+                let result = client.execute(request).await;
+                let span = recorder;
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                let response = result?;
+                let status = response.status();
+                span.record("status", status.as_u16());
+                // Only an error carries the request id, `Retry-After` or `Location`; a success
+                // skips the lookups.
+                let seen = (!status.is_success()).then(|| {
+                    let headers = response.headers();
+                    (
+                        request_id(headers),
+                        retry_after(headers),
+                        headers
+                            .get(LOCATION)
+                            .and_then(|l| l.to_str().ok())
+                            .map(str::to_string),
+                    )
+                });
+                let _ = ATTEMPT.try_with(|a| {
+                    let mut a = a.borrow_mut();
+                    a.status = Some(status);
+                    if let Some((request_id, retry_after, location)) = seen {
+                        (a.request_id, a.retry_after, a.location) =
+                            (request_id, retry_after, location);
+                    }
+                });
+                Ok(body::limited(response, self.max_body_bytes))
+            }
+            .instrument(span),
+        )
     }
 }
 
 /// Runs `send` (one generated call) until it succeeds, fails for good, or the retry policy is
-/// spent, renewing a rejected token once.
+/// spent, renewing a rejected token once. Waiting for a token counts against the policy's time
+/// budget.
 pub(crate) async fn call<T, F, Fut>(
     tokens: &TokenSource,
     policy: &RetryPolicy,
-    op: Operation,
     send: F,
 ) -> Result<T, Error>
 where
@@ -118,89 +141,69 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<ResponseValue<T>, RawError>>,
 {
-    let started = Instant::now();
-    // Built at the first failure: most calls succeed at once and never need it.
-    let mut waits = None;
+    let mut retrier = Retrier::new(policy);
+    let deadline = retrier.deadline();
+    let mut token = tokens.token(deadline).await.map_err(Error::Auth)?;
     let mut renewed = false;
-    let mut attempt: u32 = 0;
+    let mut number: u32 = 0;
     loop {
-        attempt += 1;
-        let span = tracing::info_span!(
-            "dintero_products.request",
-            operation = op.name,
-            attempt,
-            status = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        let attempt_started = Instant::now();
+        number += 1;
+        let attempt = Attempt {
+            number,
+            token: Some(token.clone()),
+            ..Attempt::default()
+        };
         let (result, seen) = ATTEMPT
-            .scope(RefCell::new(Attempt::default()), async {
+            .scope(RefCell::new(attempt), async {
                 let result = send().await;
                 (result, ATTEMPT.with(RefCell::take))
             })
-            .instrument(span.clone())
             .await;
-        if let Some(status) = seen.status {
-            span.record("status", status.as_u16());
-        }
-        span.record("duration_ms", attempt_started.elapsed().as_millis() as u64);
-        let token = seen.token.clone();
+        let method = seen.method.clone();
         let error = match result {
             Ok(value) => return Ok(value.into_inner()),
-            Err(dintero_products_client::Error::UnexpectedResponse(response))
-                if response.status().is_success() =>
-            {
-                match undocumented_success::<T>(response).await {
-                    Ok(value) => return Ok(value),
-                    Err(error) => error,
-                }
-            }
             Err(raw) => into_error::<T>(raw, seen).await,
         };
-        if error.status() == Some(StatusCode::UNAUTHORIZED)
-            && !renewed
-            && tokens.can_renew()
-            && let Some(token) = token
-        {
+        if error.status() == Some(StatusCode::UNAUTHORIZED) && !renewed && tokens.can_renew() {
             renewed = true;
-            tracing::debug!(parent: &span, "access token rejected; renewing it once");
-            tokens.renew(&token).await?;
+            tracing::debug!(attempt = number, "access token rejected; renewing it once");
+            token = tokens.renew(&token, deadline).await.map_err(Error::Auth)?;
             continue;
         }
-        if !may_retry(&error, op.idempotent) {
+        let idempotent = method.as_ref().is_some_and(|m| *m != Method::POST);
+        // No method seen: the request never left (bad input); nothing to retry.
+        if method.is_none() || !may_retry(&error, idempotent) {
             return Err(error);
         }
-        let Some(backoff) = waits.get_or_insert_with(|| policy.schedule()).next() else {
+        let Some(wait) = retrier.next_wait(error.retry_after()) else {
             return Err(error);
         };
-        let wait = error
-            .retry_after()
-            .map_or(backoff, |asked| asked.max(backoff));
-        if started.elapsed() + wait > policy.max_elapsed_time() {
-            return Err(error);
-        }
-        tracing::debug!(parent: &span, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+        tracing::debug!(attempt = number, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
         tokio::time::sleep(wait).await;
+        // The token may have expired while waiting.
+        token = tokens.token(deadline).await.map_err(Error::Auth)?;
     }
 }
 
 /// Turns progenitor's error, and what the middleware saw, into ours.
 async fn into_error<T: DeserializeOwned>(raw: RawError, seen: Attempt) -> Error {
     use dintero_products_client::Error as E;
+    if let Some(status) = seen.status.filter(StatusCode::is_redirection) {
+        return Error::Redirect {
+            status,
+            location: seen.location,
+        };
+    }
     match raw {
         E::InvalidRequest(message) => {
             Error::Config(format!("the request could not be built: {message}"))
         }
-        E::Custom(message) => seen.auth_error.unwrap_or(Error::Auth {
-            status: None,
-            message,
-        }),
+        // Only a raw call's token fetch fails inside the middleware; the call loop fetches its
+        // tokens before sending.
+        E::Custom(message) => Error::Config(message),
         E::CommunicationError(source)
         | E::InvalidUpgrade(source)
-        | E::ResponseBodyError(source) => Error::Transport {
-            status: seen.status,
-            source,
-        },
+        | E::ResponseBodyError(source) => transport_error(seen.status, source),
         E::ErrorResponse(response) => {
             let status = response.status();
             let body = response.into_inner();
@@ -224,27 +227,25 @@ async fn into_error<T: DeserializeOwned>(raw: RawError, seen: Attempt) -> Error 
         }
         E::UnexpectedResponse(response) => {
             let status = response.status();
-            match response.bytes().await {
+            match body::read(response).await {
                 Ok(bytes) => api_error_from_body(status, &bytes, seen.request_id, seen.retry_after),
-                Err(source) => Error::Transport {
-                    status: Some(status),
-                    source,
-                },
+                Err(body::ReadError::TooLarge { status, limit }) => {
+                    Error::BodyTooLarge { status, limit }
+                }
+                Err(body::ReadError::Transport { status, source }) => {
+                    transport_error(Some(status), source)
+                }
             }
         }
     }
 }
 
-/// A 2xx the spec does not list (progenitor calls it unexpected) still carries what we asked for.
-async fn undocumented_success<T: DeserializeOwned>(
-    response: reqwest::Response,
-) -> Result<T, Error> {
-    let status = response.status();
-    let bytes = response.bytes().await.map_err(|source| Error::Transport {
-        status: Some(status),
-        source,
-    })?;
-    serde_json::from_slice(&bytes).map_err(|source| decode_error::<T>(status, &bytes, source))
+/// A transport failure, or a body stopped at the size limit.
+fn transport_error(status: Option<StatusCode>, source: reqwest::Error) -> Error {
+    match (body::exceeded_limit(&source), status) {
+        (Some(limit), Some(status)) => Error::BodyTooLarge { status, limit },
+        _ => Error::Transport { status, source },
+    }
 }
 
 /// A JSON decode failure, with the path where it failed.
@@ -294,48 +295,9 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `Retry-After` as seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let when = SystemTime::from(when);
-    Some(
-        when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        let soon = chrono::Utc::now() + chrono::Duration::seconds(30);
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::try_from(soon.to_rfc2822()).unwrap(),
-        );
-        let wait = retry_after(&headers).unwrap();
-        assert!(
-            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&headers), None);
-    }
 
     #[test]
     fn non_json_error_bodies_keep_status_and_snippet() {

@@ -241,7 +241,7 @@ async fn sdk_stream(client: &dintero_products::Client, prefetch: bool) -> Result
         .prefetch(prefetch)
         .items();
     while let Some(product) = items.try_next().await? {
-        tally.item(&product);
+        tally.item(product.raw());
     }
     Ok(tally.finish())
 }
@@ -317,7 +317,7 @@ async fn memory(sizes: [u32; 2]) -> Result<Vec<u64>> {
 
 async fn memory_child(base_url: &str, id: &str, secret: &str, n: usize) -> Result<()> {
     let client = dintero_products::Client::builder()
-        .account_id(ACCOUNT)?
+        .account_id(ACCOUNT)
         .client_credentials(id, secret)
         .base_url(base_url)
         .build()?;

@@ -1,37 +1,65 @@
 //! Catalogs: `client.catalogs()`.
 
-use super::{body_id, limit};
+use super::sealed::Ops;
+use super::{Resource, Written};
 use crate::client::Client;
-use crate::error::{InvalidInput, Result};
+use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{CatalogId, Cursor, IntoChecked, PageSize};
 use crate::pagination::{ListOperation, ListRequest, Page};
-use crate::transport::Operation;
+use chrono::{DateTime, Utc};
 use dintero_products_client::types;
+use futures::FutureExt;
 use futures::future::BoxFuture;
 
-/// A catalog, as the API returns it.
-pub type Catalog = types::CatalogResponse;
+/// A catalog as Dintero holds it; [`raw`](Self::raw) has everything the API returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    id: String,
+    raw: types::CatalogResponse,
+}
 
-const LIST: Operation = Operation {
-    name: "list_catalogs",
-    idempotent: true,
-};
-const GET: Operation = Operation {
-    name: "get_catalog",
-    idempotent: true,
-};
-const CREATE: Operation = Operation {
-    name: "create_catalog",
-    idempotent: false,
-};
-const UPDATE: Operation = Operation {
-    name: "update_catalog",
-    idempotent: true,
-};
-const DELETE: Operation = Operation {
-    name: "delete_catalog",
-    idempotent: true,
-};
+impl Catalog {
+    /// Wraps what the API returned; a catalog without its `catalog_id` is not usable.
+    pub(crate) fn from_raw(raw: types::CatalogResponse) -> Result<Self> {
+        let id = raw.catalog_id.clone().ok_or(Error::Incomplete {
+            what: "catalog",
+            missing: "catalog_id",
+        })?;
+        Ok(Self { id, raw })
+    }
+
+    /// The catalog's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The name customers see (empty when it has none).
+    pub fn name(&self) -> &str {
+        self.raw.catalog_name.as_deref().unwrap_or_default()
+    }
+
+    /// When the catalog was last changed.
+    pub fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.raw.updated_at
+    }
+
+    /// Everything the API returned, as the generated type.
+    pub fn raw(&self) -> &types::CatalogResponse {
+        &self.raw
+    }
+
+    /// Everything the API returned, as the generated type.
+    pub fn into_raw(self) -> types::CatalogResponse {
+        self.raw
+    }
+
+    /// The catalog's writable fields as an update that keeps them all.
+    pub fn to_update(&self) -> CatalogUpdate {
+        CatalogUpdate {
+            name: self.raw.catalog_name.clone(),
+        }
+    }
+}
 
 /// The account's catalogs; see [`Client::catalogs`].
 #[derive(Debug, Clone)]
@@ -44,7 +72,7 @@ impl Catalogs {
         Self { client }
     }
 
-    /// Lists the catalogs.
+    /// Lists the catalogs: Dintero's *Catalogs collection* (`aid_catalogs_get`).
     ///
     /// ```no_run
     /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
@@ -53,7 +81,7 @@ impl Catalogs {
     /// let mut pages = client.catalogs().list().limit(100).pages();
     /// while let Some(page) = pages.try_next().await? {
     ///     for catalog in &page {
-    ///         println!("{:?}", catalog.catalog_name);
+    ///         println!("{}: {}", catalog.id(), catalog.name());
     ///     }
     /// }
     /// # Ok(()) }
@@ -62,21 +90,17 @@ impl Catalogs {
         ListRequest::new(self.client.clone(), ListCatalogs)
     }
 
-    /// Gets one catalog.
+    /// Gets one catalog, or [`Error::NotFound`].
+    ///
+    /// Uses Dintero's documented *Catalogs collection* (`aid_catalogs_get`), walking it until
+    /// the catalog turns up: a get-one-catalog operation appears nowhere in Dintero's published
+    /// reference. (The generated `raw().get_catalog()` still calls
+    /// `GET .../catalogs/{catalog_id}`, an unseen route.)
     pub async fn get<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
-        let id = id.into_checked()?;
-        let c = &self.client;
-        c.call(GET, || {
-            c.raw()
-                .get_catalog()
-                .aid(c.account_id().as_str())
-                .catalog_id(id.as_str())
-                .send()
-        })
-        .await
+        self.get_item(&id.into_checked()?).await
     }
 
-    /// Creates a catalog.
+    /// Creates a catalog: Dintero's *Create new catalog* (`aid_catalogs_post`).
     ///
     /// ```no_run
     /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
@@ -86,50 +110,139 @@ impl Catalogs {
     /// # Ok(()) }
     /// ```
     pub async fn create(&self, catalog: NewCatalog) -> Result<Catalog> {
-        let body = catalog.into_body()?;
-        let c = &self.client;
-        c.call(CREATE, || {
-            c.raw()
-                .create_catalog()
-                .aid(c.account_id().as_str())
-                .body(body.clone())
-                .send()
-        })
-        .await
+        self.create_item(catalog).await
     }
 
-    /// Replaces a catalog's writable fields.
-    pub async fn update<I: IntoChecked<CatalogId>>(
+    /// Creates a catalog exactly once, even when an attempt's outcome is unknown; see
+    /// [`Products::create_once`](crate::Products::create_once).
+    pub async fn create_once(&self, catalog: NewCatalog) -> Result<Written<Catalog>> {
+        super::create_once(self, catalog).await
+    }
+
+    /// **Replaces** a catalog's writable fields: Dintero's *Update catalog*
+    /// (`aid_catalogs_put`). A field `update` leaves unset is cleared; [`modify`](Self::modify)
+    /// keeps what it does not change.
+    pub async fn replace<I: IntoChecked<CatalogId>>(
         &self,
         id: I,
         update: CatalogUpdate,
     ) -> Result<Catalog> {
-        let id = id.into_checked()?;
-        let body = update.into_body();
-        let c = &self.client;
-        c.call(UPDATE, || {
-            c.raw()
-                .update_catalog()
-                .aid(c.account_id().as_str())
-                .catalog_id(id.as_str())
-                .body(body.clone())
-                .send()
-        })
-        .await
+        self.replace_item(&id.into_checked()?, update).await
     }
 
-    /// Deletes a catalog and returns it as it was.
+    /// Reads the catalog, lets `change` edit its writable fields, and writes them back
+    /// (nothing when nothing changed); the last writer wins, as for
+    /// [`Products::modify`](crate::Products::modify).
+    pub async fn modify<I: IntoChecked<CatalogId>>(
+        &self,
+        id: I,
+        change: impl FnOnce(&mut CatalogUpdate),
+    ) -> Result<Written<Catalog>> {
+        super::modify(self, &id.into_checked()?, change).await
+    }
+
+    /// Creates the catalog, or, when its id exists, sets the fields `catalog` sets; see
+    /// [`Products::upsert`](crate::Products::upsert) for the behaviour under concurrency.
+    pub async fn upsert(&self, catalog: NewCatalog) -> Result<Written<Catalog>> {
+        super::upsert(self, catalog).await
+    }
+
+    /// Deletes a catalog **and all its products**, and returns the catalog as it was:
+    /// Dintero's *Delete catalog* ("Delete catalog and all corresponding products").
     pub async fn delete<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
-        let id = id.into_checked()?;
-        let c = &self.client;
-        c.call(DELETE, || {
-            c.raw()
-                .delete_catalog()
-                .aid(c.account_id().as_str())
-                .catalog_id(id.as_str())
-                .send()
-        })
-        .await
+        self.delete_item(&id.into_checked()?).await
+    }
+}
+
+impl Resource for Catalogs {
+    type Item = Catalog;
+    type Id = CatalogId;
+    type New = NewCatalog;
+    type Update = CatalogUpdate;
+}
+
+impl Ops for Catalogs {
+    const WHAT: &'static str = "catalog";
+
+    fn get_item<'a>(&'a self, id: &'a CatalogId) -> BoxFuture<'a, Result<Catalog>> {
+        async move {
+            self.list()
+                .find("catalog", id.as_str(), |c| c.id() == id.as_str())
+                .await
+        }
+        .boxed()
+    }
+
+    fn create_item(&self, catalog: NewCatalog) -> BoxFuture<'_, Result<Catalog>> {
+        async move {
+            let body = catalog.into_body()?;
+            let c = &self.client;
+            c.call(|| {
+                c.raw()
+                    .create_catalog()
+                    .aid(c.account_id())
+                    .body(body.clone())
+                    .send()
+            })
+            .await
+            .and_then(Catalog::from_raw)
+        }
+        .boxed()
+    }
+
+    fn replace_item<'a>(
+        &'a self,
+        id: &'a CatalogId,
+        update: CatalogUpdate,
+    ) -> BoxFuture<'a, Result<Catalog>> {
+        async move {
+            let body = types::CatalogInput {
+                catalog_id: None,
+                catalog_name: update.name,
+            };
+            let c = &self.client;
+            c.call(|| {
+                c.raw()
+                    .update_catalog()
+                    .aid(c.account_id())
+                    .catalog_id(id)
+                    .body(body.clone())
+                    .send()
+            })
+            .await
+            .and_then(Catalog::from_raw)
+        }
+        .boxed()
+    }
+
+    fn delete_item<'a>(&'a self, id: &'a CatalogId) -> BoxFuture<'a, Result<Catalog>> {
+        async move {
+            let c = &self.client;
+            c.call(|| {
+                c.raw()
+                    .delete_catalog()
+                    .aid(c.account_id())
+                    .catalog_id(id)
+                    .send()
+            })
+            .await
+            .and_then(Catalog::from_raw)
+        }
+        .boxed()
+    }
+
+    fn update_of(item: &Catalog) -> CatalogUpdate {
+        item.to_update()
+    }
+
+    fn parts_of(new: &NewCatalog) -> Result<(Option<CatalogId>, CatalogUpdate)> {
+        Ok((new.id.clone().transpose()?, new.fields.clone()))
+    }
+
+    fn merge(update: &mut CatalogUpdate, given: &CatalogUpdate) {
+        if given.name.is_some() {
+            update.name.clone_from(&given.name);
+        }
     }
 }
 
@@ -139,7 +252,9 @@ pub struct ListCatalogs;
 
 impl ListOperation for ListCatalogs {
     type Item = Catalog;
+}
 
+impl crate::pagination::sealed::FetchPage for ListCatalogs {
     fn fetch_page<'a>(
         &'a self,
         c: &'a Client,
@@ -148,10 +263,10 @@ impl ListOperation for ListCatalogs {
     ) -> BoxFuture<'a, Result<Page<Catalog>>> {
         Box::pin(async move {
             let list = c
-                .call(LIST, || {
-                    let mut request = c.raw().list_catalogs().aid(c.account_id().as_str());
+                .call(|| {
+                    let mut request = c.raw().list_catalogs().aid(c.account_id());
                     if let Some(size) = size {
-                        request = request.limit(limit(size));
+                        request = request.limit(size.as_non_zero());
                     }
                     if let Some(cursor) = cursor {
                         request = request.starting_after(cursor.as_str());
@@ -159,25 +274,53 @@ impl ListOperation for ListCatalogs {
                     request.send()
                 })
                 .await?;
-            Ok(Page::new(list.catalogs, list.starting_after))
+            let catalogs = list
+                .catalogs
+                .into_iter()
+                .map(Catalog::from_raw)
+                .collect::<Result<_>>()?;
+            Ok(Page::new(catalogs, list.starting_after))
         })
     }
 }
 
+/// A catalog's writable fields: the body of [`Catalogs::replace`].
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+#[must_use]
+pub struct CatalogUpdate {
+    /// The name customers see.
+    pub name: Option<String>,
+}
+
+impl CatalogUpdate {
+    /// An update that sets nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
 /// A catalog to create.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct NewCatalog {
-    name: String,
     id: Option<Result<CatalogId, InvalidInput>>,
+    fields: CatalogUpdate,
 }
 
 impl NewCatalog {
-    /// A catalog with this name (the one customers see); Dintero generates its id.
+    /// A catalog with this name (the one customers see); Dintero generates its id unless
+    /// [`id`](Self::id) sets one.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
             id: None,
+            fields: CatalogUpdate::new().name(name),
         }
     }
 
@@ -188,40 +331,9 @@ impl NewCatalog {
     }
 
     fn into_body(self) -> Result<types::CreateCatalogBody> {
-        let catalog_id = match self.id.transpose()? {
-            Some(id) => Some(body_id("catalog id", id.as_str())?),
-            None => None,
-        };
         Ok(types::CreateCatalogBody {
-            catalog_id,
-            catalog_name: Some(self.name),
+            catalog_id: self.id.transpose()?,
+            catalog_name: self.fields.name,
         })
-    }
-}
-
-/// New values for a catalog's writable fields.
-#[derive(Debug, Clone, Default)]
-#[must_use]
-pub struct CatalogUpdate {
-    name: Option<String>,
-}
-
-impl CatalogUpdate {
-    /// An update that changes nothing yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A new name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    fn into_body(self) -> types::CatalogInput {
-        types::CatalogInput {
-            catalog_id: None,
-            catalog_name: self.name,
-        }
     }
 }

@@ -1,5 +1,9 @@
-//! One module per resource: its handle (`client.catalogs()`, ...), its list operation and
-//! filters, and the builders for its request bodies.
+//! One module per resource: its handle (`client.catalogs()`, ...), the object the API returns,
+//! its list operation and filters, and the builders for its request bodies.
+//!
+//! What every resource can do beyond single calls (safe modify, upsert, a create that survives
+//! an unknown outcome) is written once here, over the sealed [`Resource`] trait, and each handle
+//! exposes it with a one-line method.
 
 mod catalogs;
 mod groups;
@@ -9,19 +13,208 @@ pub use catalogs::{Catalog, CatalogUpdate, Catalogs, ListCatalogs, NewCatalog};
 pub use groups::{Group, GroupUpdate, Groups, ListGroups, NewGroup};
 pub use products::{ListProducts, NewProduct, Product, ProductUpdate, Products};
 
-use crate::error::InvalidInput;
-use std::num::NonZeroU64;
+use crate::error::{Error, Result};
+use futures::future::BoxFuture;
+use std::fmt;
+use std::hash::Hash;
 
-/// Converts one of our validated ids into the generated body type for the same field, which
-/// checks the spec's constraints again (and cannot fail for an id we accepted).
-fn body_id<T>(what: &'static str, id: &str) -> Result<T, InvalidInput>
-where
-    T: for<'a> TryFrom<&'a str>,
-{
-    T::try_from(id).map_err(|_| InvalidInput::new(what, id, "rejected by the API's schema"))
+/// A kind of object the SDK can write: catalogs, groups and products. The generic catalog jobs
+/// ([`BulkWriter`](crate::BulkWriter), modify, upsert) take any of them. Sealed: implemented by
+/// this crate's handles ([`Catalogs`], [`Groups`], [`Products`]) only.
+pub trait Resource: sealed::Ops {
+    /// The object as the API returns it, such as [`Product`].
+    type Item: Clone + fmt::Debug + Send + Sync + 'static;
+    /// Its id, such as [`ProductId`](crate::ProductId).
+    type Id: Clone + Eq + Hash + fmt::Display + fmt::Debug + Send + Sync + 'static;
+    /// What creates one, such as [`NewProduct`].
+    type New: Clone + fmt::Debug + Send + Sync + 'static;
+    /// Its writable fields, such as [`ProductUpdate`]: the body of a replace.
+    type Update: Clone + Default + PartialEq + fmt::Debug + Send + Sync + 'static;
 }
 
-/// The generated builders take the limit as a `NonZeroU64`.
-fn limit(size: crate::ids::PageSize) -> NonZeroU64 {
-    NonZeroU64::from(std::num::NonZeroU8::new(size.get()).unwrap_or(std::num::NonZeroU8::MIN))
+pub(crate) mod sealed {
+    use super::*;
+
+    /// The operations the generic jobs are built from. In a private module, so that nobody
+    /// outside this crate can implement [`Resource`] or call these.
+    pub trait Ops: Clone + Send + Sync + 'static {
+        /// `catalog`, `group` or `product`, for messages.
+        const WHAT: &'static str;
+
+        fn get_item<'a>(
+            &'a self,
+            id: &'a <Self as Resource>::Id,
+        ) -> BoxFuture<'a, Result<<Self as Resource>::Item>>
+        where
+            Self: Resource;
+        fn create_item(
+            &self,
+            new: <Self as Resource>::New,
+        ) -> BoxFuture<'_, Result<<Self as Resource>::Item>>
+        where
+            Self: Resource;
+        fn replace_item<'a>(
+            &'a self,
+            id: &'a <Self as Resource>::Id,
+            update: <Self as Resource>::Update,
+        ) -> BoxFuture<'a, Result<<Self as Resource>::Item>>
+        where
+            Self: Resource;
+        fn delete_item<'a>(
+            &'a self,
+            id: &'a <Self as Resource>::Id,
+        ) -> BoxFuture<'a, Result<<Self as Resource>::Item>>
+        where
+            Self: Resource;
+        /// The writable fields of an object as fetched: what a replace must send to keep it.
+        fn update_of(item: &<Self as Resource>::Item) -> <Self as Resource>::Update
+        where
+            Self: Resource;
+        /// The id a create asks for (`None` when the server is to choose one), and the
+        /// fields it sets, as an update that leaves unset what the create leaves unset.
+        fn parts_of(
+            new: &<Self as Resource>::New,
+        ) -> Result<(Option<<Self as Resource>::Id>, <Self as Resource>::Update)>
+        where
+            Self: Resource;
+        /// Sets in `update` every field `given` sets; the others stay.
+        fn merge(update: &mut <Self as Resource>::Update, given: &<Self as Resource>::Update)
+        where
+            Self: Resource;
+    }
 }
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Written<T> {
+    /// The object was created.
+    Created(T),
+    /// The object existed and was replaced with the changed fields.
+    Updated(T),
+    /// The object already held what was asked: nothing was sent.
+    Unchanged(T),
+    /// The object was deleted; this is how it was.
+    Deleted(T),
+}
+
+impl<T> Written<T> {
+    /// The object as the API last returned it.
+    pub fn into_inner(self) -> T {
+        match self {
+            Written::Created(t)
+            | Written::Updated(t)
+            | Written::Unchanged(t)
+            | Written::Deleted(t) => t,
+        }
+    }
+
+    /// The object as the API last returned it.
+    pub fn get(&self) -> &T {
+        match self {
+            Written::Created(t)
+            | Written::Updated(t)
+            | Written::Unchanged(t)
+            | Written::Deleted(t) => t,
+        }
+    }
+
+    /// Whether anything was sent that changed the object.
+    pub fn changed(&self) -> bool {
+        !matches!(self, Written::Unchanged(_))
+    }
+}
+
+/// How many times upsert goes round when other writers keep creating or deleting the same id.
+const UPSERT_ROUNDS: usize = 3;
+
+/// Reads the object, lets `change` edit its writable fields, and writes them all back; writes
+/// nothing when `change` changed nothing.
+pub(crate) async fn modify<R: Resource>(
+    resource: &R,
+    id: &R::Id,
+    change: impl FnOnce(&mut R::Update),
+) -> Result<Written<R::Item>> {
+    let current = resource.get_item(id).await?;
+    let before = R::update_of(&current);
+    let mut update = before.clone();
+    change(&mut update);
+    if update == before {
+        return Ok(Written::Unchanged(current));
+    }
+    resource
+        .replace_item(id, update)
+        .await
+        .map(Written::Updated)
+}
+
+/// Creates `new`, or, when its id exists, sets the fields `new` sets and keeps the others.
+///
+/// A concurrent create (the create answers 409) turns into a modify; a concurrent delete (the
+/// replace answers 404) into a create; after [`UPSERT_ROUNDS`] such turns the last error is
+/// returned.
+pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Written<R::Item>> {
+    let (id, given) = R::parts_of(&new)?;
+    let id = id.ok_or_else(|| {
+        Error::Config(format!(
+            "an upsert needs the {} id: set it on the builder with `.id(..)`",
+            R::WHAT
+        ))
+    })?;
+    let mut last = None;
+    for _ in 0..UPSERT_ROUNDS {
+        let error = match resource.get_item(&id).await {
+            Ok(current) => {
+                let before = R::update_of(&current);
+                let mut update = before.clone();
+                R::merge(&mut update, &given);
+                if update == before {
+                    return Ok(Written::Unchanged(current));
+                }
+                match resource.replace_item(&id, update).await {
+                    Ok(item) => return Ok(Written::Updated(item)),
+                    Err(e) if e.is_not_found() => e, // deleted meanwhile: create it
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) if e.is_not_found() => match create_once(resource, new.clone()).await {
+                Ok(written) => return Ok(written),
+                Err(e) if e.is_conflict() => e, // created meanwhile: modify it
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
+        };
+        last = Some(error);
+    }
+    Err(last.unwrap_or_else(|| Error::Config("upsert made no attempt".into())))
+}
+
+/// Creates `new` exactly once, even when an attempt's outcome is unknown: before sending it
+/// again, looks the id up, and when it is there, the first attempt landed.
+pub(crate) async fn create_once<R: Resource>(
+    resource: &R,
+    new: R::New,
+) -> Result<Written<R::Item>> {
+    let (id, _) = R::parts_of(&new)?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let error = match resource.create_item(new.clone()).await {
+            Ok(item) => return Ok(Written::Created(item)),
+            Err(error) => error,
+        };
+        // Without an id of our choosing there is nothing to look up; and only an unknown
+        // outcome is worth looking into.
+        let Some(id) = id.as_ref().filter(|_| error.is_outcome_unknown()) else {
+            return Err(error);
+        };
+        match resource.get_item(id).await {
+            Ok(item) => return Ok(Written::Created(item)),
+            Err(e) if e.is_not_found() && attempts < CREATE_ATTEMPTS => continue,
+            Err(_) => return Err(error),
+        }
+    }
+}
+
+/// How many times [`create_once`] sends a create whose earlier attempts certainly did not land.
+const CREATE_ATTEMPTS: usize = 4;

@@ -16,11 +16,15 @@ pub fn api(rest: &str) -> String {
     format!("/accounts/{AID}/products{rest}")
 }
 
+/// The audience Dintero's token endpoint expects for the test account, whatever the base URL.
+pub fn dintero_audience() -> String {
+    format!("https://api.dintero.com/v1/accounts/{AID}")
+}
+
 /// A client builder for the test account and credentials, pointed at `base_url`.
 pub fn builder(base_url: &str) -> ClientBuilder {
     Client::builder()
         .account_id(AID)
-        .unwrap()
         .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .base_url(base_url)
 }
@@ -104,6 +108,22 @@ pub fn query(request: &Request, key: &str) -> Option<String> {
 
 pub fn group(id: &str) -> Value {
     json!({"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "group_id": id, "group_name": format!("name {id}")})
+}
+
+/// Answers the groups list as Dintero would for a `group_id` filter: a list holding that one
+/// group. `groups().get(id)` goes through this documented route.
+pub fn groups_by_id(request: &Request) -> ResponseTemplate {
+    let id = query(request, "group_id").unwrap_or_else(|| "B1".into());
+    ResponseTemplate::new(200).set_body_json(json!({ "groups": [group(&id)] }))
+}
+
+/// Mounts [`groups_by_id`] on the groups list.
+pub async fn mount_group_get(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(api("/groups")))
+        .respond_with(groups_by_id)
+        .mount(server)
+        .await;
 }
 
 /// A list server: pages are given up front; each carries its items and the cursor it returns.
