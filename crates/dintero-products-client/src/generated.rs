@@ -11,9 +11,9 @@ use crate::path::encode_path;
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`Catalog`
+    ///`CatalogFields`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct Catalog {
+    pub struct CatalogFields {
         /**The id you have defined for the catalog (must not have trailing or leading spaces). An auto-generated catalog_id will be created if no catalog_id is provided
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -23,8 +23,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub catalog_name: ::std::option::Option<::std::string::String>,
     }
-    impl Catalog {
-        pub fn builder() -> builder::Catalog {
+    impl CatalogFields {
+        pub fn builder() -> builder::CatalogFields {
             Default::default()
         }
     }
@@ -143,7 +143,7 @@ pub mod types {
         pub dimension: ::std::option::Option<Dimension>,
         ///The groups the product belongs to
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub groups: ::std::vec::Vec<Group>,
+        pub groups: ::std::vec::Vec<GroupFields>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub images: ::std::option::Option<Images>,
         #[serde(default)]
@@ -234,19 +234,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Error`
+    ///`ErrorBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Error {
-        pub error: ErrorError,
+    pub struct ErrorBody {
+        pub error: ErrorBodyError,
     }
-    impl Error {
-        pub fn builder() -> builder::Error {
+    impl ErrorBody {
+        pub fn builder() -> builder::ErrorBody {
             Default::default()
         }
     }
-    ///`ErrorError`
+    ///`ErrorBodyError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct ErrorError {
+    pub struct ErrorBodyError {
         ///The code used to identify the error/warning
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
@@ -258,14 +258,14 @@ pub mod types {
         ///The human readable description of the error/warning
         pub message: ::std::string::String,
     }
-    impl ErrorError {
-        pub fn builder() -> builder::ErrorError {
+    impl ErrorBodyError {
+        pub fn builder() -> builder::ErrorBodyError {
             Default::default()
         }
     }
-    ///`Group`
+    ///`GroupFields`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct Group {
+    pub struct GroupFields {
         ///group id
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group_id: ::std::option::Option<::std::string::String>,
@@ -273,8 +273,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group_name: ::std::option::Option<::std::string::String>,
     }
-    impl Group {
-        pub fn builder() -> builder::Group {
+    impl GroupFields {
+        pub fn builder() -> builder::GroupFields {
             Default::default()
         }
     }
@@ -460,52 +460,6 @@ An auto-generated location_id will be created if no location_id is provided
             Default::default()
         }
     }
-    ///`Product`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct Product {
-        /**The three-character ISO-4217 currency. https://en.wikipedia.org/wiki/ISO_4217
-*/
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub currency: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub dimension: ::std::option::Option<Dimension>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub images: ::std::option::Option<Images>,
-        #[serde(default)]
-        pub is_virtual_product: bool,
-        /**All locations connected to the product
-*/
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub locations: ::std::vec::Vec<Location>,
-        /**The products name which is shown to customers
-*/
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub product_name: ::std::option::Option<::std::string::String>,
-        /**The product will not be visible until this time
-*/
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub starting_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        /**The product will not be visible after this time
-*/
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub stopping_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
-        ///Unit type
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unit: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unit_gross_price: ::std::option::Option<i64>,
-    }
-    impl Product {
-        pub fn builder() -> builder::Product {
-            Default::default()
-        }
-    }
     ///`ProductDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProductDetails {
@@ -539,7 +493,7 @@ An auto-generated location_id will be created if no location_id is provided
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dimension: ::std::option::Option<Dimension>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub groups: ::std::vec::Vec<Group>,
+        pub groups: ::std::vec::Vec<GroupFields>,
         /**An UUID that uniquely identifies the resource
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -584,6 +538,52 @@ An auto-generated location_id will be created if no location_id is provided
     }
     impl ProductDetails {
         pub fn builder() -> builder::ProductDetails {
+            Default::default()
+        }
+    }
+    ///`ProductFields`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ProductFields {
+        /**The three-character ISO-4217 currency. https://en.wikipedia.org/wiki/ISO_4217
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub dimension: ::std::option::Option<Dimension>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub images: ::std::option::Option<Images>,
+        #[serde(default)]
+        pub is_virtual_product: bool,
+        /**All locations connected to the product
+*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub locations: ::std::vec::Vec<Location>,
+        /**The products name which is shown to customers
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub product_name: ::std::option::Option<::std::string::String>,
+        /**The product will not be visible until this time
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub starting_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        /**The product will not be visible after this time
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub stopping_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
+        ///Unit type
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub unit_gross_price: ::std::option::Option<i64>,
+    }
+    impl ProductFields {
+        pub fn builder() -> builder::ProductFields {
             Default::default()
         }
     }
@@ -728,7 +728,7 @@ An auto-generated location_id will be created if no location_id is provided
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct Catalog {
+        pub struct CatalogFields {
             catalog_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -738,7 +738,7 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for Catalog {
+        impl ::std::default::Default for CatalogFields {
             fn default() -> Self {
                 Self {
                     catalog_id: Ok(Default::default()),
@@ -746,7 +746,7 @@ An auto-generated location_id will be created if no location_id is provided
                 }
             }
         }
-        impl Catalog {
+        impl CatalogFields {
             pub fn catalog_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -772,10 +772,10 @@ An auto-generated location_id will be created if no location_id is provided
                 self
             }
         }
-        impl ::std::convert::TryFrom<Catalog> for super::Catalog {
+        impl ::std::convert::TryFrom<CatalogFields> for super::CatalogFields {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Catalog,
+                value: CatalogFields,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     catalog_id: value.catalog_id?,
@@ -783,8 +783,8 @@ An auto-generated location_id will be created if no location_id is provided
                 })
             }
         }
-        impl ::std::convert::From<super::Catalog> for Catalog {
-            fn from(value: super::Catalog) -> Self {
+        impl ::std::convert::From<super::CatalogFields> for CatalogFields {
+            fn from(value: super::CatalogFields) -> Self {
                 Self {
                     catalog_id: Ok(value.catalog_id),
                     catalog_name: Ok(value.catalog_name),
@@ -1246,7 +1246,7 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::string::String,
             >,
             groups: ::std::result::Result<
-                ::std::vec::Vec<super::Group>,
+                ::std::vec::Vec<super::GroupFields>,
                 ::std::string::String,
             >,
             images: ::std::result::Result<
@@ -1341,7 +1341,7 @@ An auto-generated location_id will be created if no location_id is provided
             }
             pub fn groups<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Group>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::GroupFields>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.groups = value
@@ -1775,20 +1775,20 @@ An auto-generated location_id will be created if no location_id is provided
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Error {
-            error: ::std::result::Result<super::ErrorError, ::std::string::String>,
+        pub struct ErrorBody {
+            error: ::std::result::Result<super::ErrorBodyError, ::std::string::String>,
         }
-        impl ::std::default::Default for Error {
+        impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
                 Self {
                     error: Err("no value supplied for error".to_string()),
                 }
             }
         }
-        impl Error {
+        impl ErrorBody {
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ErrorError>,
+                T: ::std::convert::TryInto<super::ErrorBodyError>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
@@ -1799,21 +1799,21 @@ An auto-generated location_id will be created if no location_id is provided
                 self
             }
         }
-        impl ::std::convert::TryFrom<Error> for super::Error {
+        impl ::std::convert::TryFrom<ErrorBody> for super::ErrorBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Error,
+                value: ErrorBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { error: value.error? })
             }
         }
-        impl ::std::convert::From<super::Error> for Error {
-            fn from(value: super::Error) -> Self {
+        impl ::std::convert::From<super::ErrorBody> for ErrorBody {
+            fn from(value: super::ErrorBody) -> Self {
                 Self { error: Ok(value.error) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ErrorError {
+        pub struct ErrorBodyError {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1826,7 +1826,7 @@ An auto-generated location_id will be created if no location_id is provided
             >,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for ErrorError {
+        impl ::std::default::Default for ErrorBodyError {
             fn default() -> Self {
                 Self {
                     code: Ok(Default::default()),
@@ -1835,7 +1835,7 @@ An auto-generated location_id will be created if no location_id is provided
                 }
             }
         }
-        impl ErrorError {
+        impl ErrorBodyError {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1877,10 +1877,10 @@ An auto-generated location_id will be created if no location_id is provided
                 self
             }
         }
-        impl ::std::convert::TryFrom<ErrorError> for super::ErrorError {
+        impl ::std::convert::TryFrom<ErrorBodyError> for super::ErrorBodyError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ErrorError,
+                value: ErrorBodyError,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -1889,8 +1889,8 @@ An auto-generated location_id will be created if no location_id is provided
                 })
             }
         }
-        impl ::std::convert::From<super::ErrorError> for ErrorError {
-            fn from(value: super::ErrorError) -> Self {
+        impl ::std::convert::From<super::ErrorBodyError> for ErrorBodyError {
+            fn from(value: super::ErrorBodyError) -> Self {
                 Self {
                     code: Ok(value.code),
                     errors: Ok(value.errors),
@@ -1899,7 +1899,7 @@ An auto-generated location_id will be created if no location_id is provided
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Group {
+        pub struct GroupFields {
             group_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1909,7 +1909,7 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for Group {
+        impl ::std::default::Default for GroupFields {
             fn default() -> Self {
                 Self {
                     group_id: Ok(Default::default()),
@@ -1917,7 +1917,7 @@ An auto-generated location_id will be created if no location_id is provided
                 }
             }
         }
-        impl Group {
+        impl GroupFields {
             pub fn group_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1943,10 +1943,10 @@ An auto-generated location_id will be created if no location_id is provided
                 self
             }
         }
-        impl ::std::convert::TryFrom<Group> for super::Group {
+        impl ::std::convert::TryFrom<GroupFields> for super::GroupFields {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Group,
+                value: GroupFields,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     group_id: value.group_id?,
@@ -1954,8 +1954,8 @@ An auto-generated location_id will be created if no location_id is provided
                 })
             }
         }
-        impl ::std::convert::From<super::Group> for Group {
-            fn from(value: super::Group) -> Self {
+        impl ::std::convert::From<super::GroupFields> for GroupFields {
+            fn from(value: super::GroupFields) -> Self {
                 Self {
                     group_id: Ok(value.group_id),
                     group_name: Ok(value.group_name),
@@ -2562,246 +2562,6 @@ An auto-generated location_id will be created if no location_id is provided
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Product {
-            currency: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            dimension: ::std::result::Result<
-                ::std::option::Option<super::Dimension>,
-                ::std::string::String,
-            >,
-            images: ::std::result::Result<
-                ::std::option::Option<super::Images>,
-                ::std::string::String,
-            >,
-            is_virtual_product: ::std::result::Result<bool, ::std::string::String>,
-            locations: ::std::result::Result<
-                ::std::vec::Vec<super::Location>,
-                ::std::string::String,
-            >,
-            product_name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            starting_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            stopping_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-            unit: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            unit_gross_price: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Product {
-            fn default() -> Self {
-                Self {
-                    currency: Ok(Default::default()),
-                    description: Ok(Default::default()),
-                    dimension: Ok(Default::default()),
-                    images: Ok(Default::default()),
-                    is_virtual_product: Ok(Default::default()),
-                    locations: Ok(Default::default()),
-                    product_name: Ok(Default::default()),
-                    starting_at: Ok(Default::default()),
-                    stopping_at: Ok(Default::default()),
-                    unit: Ok(Default::default()),
-                    unit_gross_price: Ok(Default::default()),
-                }
-            }
-        }
-        impl Product {
-            pub fn currency<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.currency = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
-                self
-            }
-            pub fn description<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
-                self
-            }
-            pub fn dimension<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Dimension>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.dimension = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dimension: {e}")
-                    });
-                self
-            }
-            pub fn images<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Images>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.images = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for images: {e}")
-                    });
-                self
-            }
-            pub fn is_virtual_product<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_virtual_product = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_virtual_product: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn locations<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Location>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.locations = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for locations: {e}")
-                    });
-                self
-            }
-            pub fn product_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.product_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_name: {e}")
-                    });
-                self
-            }
-            pub fn starting_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.starting_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for starting_at: {e}")
-                    });
-                self
-            }
-            pub fn stopping_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stopping_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for stopping_at: {e}")
-                    });
-                self
-            }
-            pub fn unit<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.unit = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for unit: {e}")
-                    });
-                self
-            }
-            pub fn unit_gross_price<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.unit_gross_price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for unit_gross_price: {e}"
-                        )
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Product> for super::Product {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Product,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    currency: value.currency?,
-                    description: value.description?,
-                    dimension: value.dimension?,
-                    images: value.images?,
-                    is_virtual_product: value.is_virtual_product?,
-                    locations: value.locations?,
-                    product_name: value.product_name?,
-                    starting_at: value.starting_at?,
-                    stopping_at: value.stopping_at?,
-                    unit: value.unit?,
-                    unit_gross_price: value.unit_gross_price?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Product> for Product {
-            fn from(value: super::Product) -> Self {
-                Self {
-                    currency: Ok(value.currency),
-                    description: Ok(value.description),
-                    dimension: Ok(value.dimension),
-                    images: Ok(value.images),
-                    is_virtual_product: Ok(value.is_virtual_product),
-                    locations: Ok(value.locations),
-                    product_name: Ok(value.product_name),
-                    starting_at: Ok(value.starting_at),
-                    stopping_at: Ok(value.stopping_at),
-                    unit: Ok(value.unit),
-                    unit_gross_price: Ok(value.unit_gross_price),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ProductDetails {
             catalog_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2840,7 +2600,7 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::string::String,
             >,
             groups: ::std::result::Result<
-                ::std::vec::Vec<super::Group>,
+                ::std::vec::Vec<super::GroupFields>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -3027,7 +2787,7 @@ An auto-generated location_id will be created if no location_id is provided
             }
             pub fn groups<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Group>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::GroupFields>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.groups = value
@@ -3232,6 +2992,246 @@ An auto-generated location_id will be created if no location_id is provided
                     unit: Ok(value.unit),
                     unit_gross_price: Ok(value.unit_gross_price),
                     updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProductFields {
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dimension: ::std::result::Result<
+                ::std::option::Option<super::Dimension>,
+                ::std::string::String,
+            >,
+            images: ::std::result::Result<
+                ::std::option::Option<super::Images>,
+                ::std::string::String,
+            >,
+            is_virtual_product: ::std::result::Result<bool, ::std::string::String>,
+            locations: ::std::result::Result<
+                ::std::vec::Vec<super::Location>,
+                ::std::string::String,
+            >,
+            product_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            starting_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            stopping_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            unit: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            unit_gross_price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductFields {
+            fn default() -> Self {
+                Self {
+                    currency: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    dimension: Ok(Default::default()),
+                    images: Ok(Default::default()),
+                    is_virtual_product: Ok(Default::default()),
+                    locations: Ok(Default::default()),
+                    product_name: Ok(Default::default()),
+                    starting_at: Ok(Default::default()),
+                    stopping_at: Ok(Default::default()),
+                    unit: Ok(Default::default()),
+                    unit_gross_price: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductFields {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn dimension<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Dimension>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dimension = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for dimension: {e}")
+                    });
+                self
+            }
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Images>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn is_virtual_product<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_virtual_product = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_virtual_product: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locations<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Location>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for locations: {e}")
+                    });
+                self
+            }
+            pub fn product_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_name: {e}")
+                    });
+                self
+            }
+            pub fn starting_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.starting_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for starting_at: {e}")
+                    });
+                self
+            }
+            pub fn stopping_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.stopping_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for stopping_at: {e}")
+                    });
+                self
+            }
+            pub fn unit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for unit: {e}")
+                    });
+                self
+            }
+            pub fn unit_gross_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unit_gross_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unit_gross_price: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductFields> for super::ProductFields {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductFields,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    description: value.description?,
+                    dimension: value.dimension?,
+                    images: value.images?,
+                    is_virtual_product: value.is_virtual_product?,
+                    locations: value.locations?,
+                    product_name: value.product_name?,
+                    starting_at: value.starting_at?,
+                    stopping_at: value.stopping_at?,
+                    unit: value.unit?,
+                    unit_gross_price: value.unit_gross_price?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductFields> for ProductFields {
+            fn from(value: super::ProductFields) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    description: Ok(value.description),
+                    dimension: Ok(value.dimension),
+                    images: Ok(value.images),
+                    is_virtual_product: Ok(value.is_virtual_product),
+                    locations: Ok(value.locations),
+                    product_name: Ok(value.product_name),
+                    starting_at: Ok(value.starting_at),
+                    stopping_at: Ok(value.stopping_at),
+                    unit: Ok(value.unit),
+                    unit_gross_price: Ok(value.unit_gross_price),
                 }
             }
         }
@@ -4594,7 +4594,7 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/products/catalogs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CatalogList>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::CatalogList>, Error<types::ErrorBody>> {
             let Self { client, aid, limit, starting_after } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -4731,7 +4731,7 @@ pub mod builder {
         ///Sends a `POST` request to `/accounts/{aid}/products/catalogs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let body = body
@@ -4860,7 +4860,7 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/products/catalogs/{catalog_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;
@@ -5008,7 +5008,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/accounts/{aid}/products/catalogs/{catalog_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;
@@ -5138,7 +5138,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/accounts/{aid}/products/catalogs/{catalog_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::CatalogResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;
@@ -5292,7 +5292,7 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/products/groups`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GroupList>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::GroupList>, Error<types::ErrorBody>> {
             let Self { client, aid, group_id, limit, starting_after } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
@@ -5431,7 +5431,7 @@ pub mod builder {
         ///Sends a `POST` request to `/accounts/{aid}/products/groups`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let body = body
@@ -5559,7 +5559,7 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/products/groups/{group_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, group_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
@@ -5648,7 +5648,7 @@ pub mod builder {
         client: &'a super::Client,
         aid: Result<crate::AccountId, String>,
         group_id: Result<crate::GroupId, String>,
-        body: Result<types::builder::Group, String>,
+        body: Result<types::builder::GroupFields, String>,
     }
     impl<'a> UpdateGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -5683,18 +5683,22 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Group>,
-            <V as std::convert::TryInto<types::Group>>::Error: std::fmt::Display,
+            V: std::convert::TryInto<types::GroupFields>,
+            <V as std::convert::TryInto<types::GroupFields>>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `Group` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `GroupFields` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::Group) -> types::builder::Group,
+            F: std::ops::FnOnce(
+                types::builder::GroupFields,
+            ) -> types::builder::GroupFields,
         {
             self.body = self.body.map(f);
             self
@@ -5702,12 +5706,12 @@ pub mod builder {
         ///Sends a `PUT` request to `/accounts/{aid}/products/groups/{group_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, group_id, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::Group::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| types::GroupFields::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/accounts/{}/products/groups/{}", client.baseurl, encode_path(& aid
@@ -5829,7 +5833,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/accounts/{aid}/products/groups/{group_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::GroupResponse>, Error<types::ErrorBody>> {
             let Self { client, aid, group_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let group_id = group_id.map_err(Error::InvalidRequest)?;
@@ -6013,7 +6017,7 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/products/catalogs/{catalog_id}/products`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductList>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ProductList>, Error<types::ErrorBody>> {
             let Self {
                 client,
                 aid,
@@ -6179,7 +6183,7 @@ pub mod builder {
         ///Sends a `POST` request to `/accounts/{aid}/products/catalogs/{catalog_id}/products`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;
@@ -6330,7 +6334,7 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/products/catalogs/{catalog_id}/products/{product_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id, product_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;
@@ -6494,7 +6498,7 @@ pub mod builder {
         ///Sends a `PUT` request to `/accounts/{aid}/products/catalogs/{catalog_id}/products/{product_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id, product_id, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;
@@ -6640,7 +6644,7 @@ pub mod builder {
         ///Sends a `DELETE` request to `/accounts/{aid}/products/catalogs/{catalog_id}/products/{product_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ProductDetails>, Error<types::ErrorBody>> {
             let Self { client, aid, catalog_id, product_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let catalog_id = catalog_id.map_err(Error::InvalidRequest)?;

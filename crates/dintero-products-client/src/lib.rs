@@ -19,6 +19,16 @@
 //! `src/generated.rs` is written by `cargo xtask regenerate` and never edited by hand; `ids.rs`
 //! and `path.rs` are hand-written, and the generator points the generated code at them.
 //!
+//! # TLS
+//!
+//! The cargo features choose reqwest's TLS backend for `https`: `rustls` (the default; rustls
+//! with aws-lc-rs, whose build compiles C, so a C compiler is needed) or `native-tls` (the
+//! platform's own: OpenSSL on Linux, whose headers and `pkg-config` are needed to build, e.g.
+//! `apt-get install libssl-dev pkg-config`). `dintero-products` forwards both. With both
+//! enabled, reqwest uses native-tls. With neither, this crate still builds (a server such as
+//! `dintero-products-fake` needs no TLS), but every `https` request fails at run time with a
+//! reqwest connect error whose innermost cause is `invalid URL, scheme is not http`.
+//!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
 use futures_core::future::BoxFuture;

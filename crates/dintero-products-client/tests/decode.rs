@@ -45,7 +45,7 @@ fn single_resource_examples_decode() {
     assert_eq!(catalog.catalog_id.as_deref(), Some("S23"));
     let group: types::GroupResponse = example("group_deleted.json");
     assert_eq!(group.group_name.as_deref(), Some("Møbel"));
-    let error: types::Error = example("error.json");
+    let error: types::ErrorBody = example("error.json");
     assert_eq!(error.error.code.as_deref(), Some("NOT FOUND"));
 }
 

@@ -12,7 +12,7 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
 use dintero_products_client::types::{
-    CatalogInput, CreateCatalogBody, CreateGroupBody, CreateProductBody, Group, ProductInput,
+    CatalogInput, CreateCatalogBody, CreateGroupBody, CreateProductBody, GroupFields, ProductInput,
 };
 use serde::Deserialize;
 
@@ -211,7 +211,7 @@ async fn get_group(State(app): State<Arc<App>>, call: Authorized<GroupIds>) -> A
 async fn update_group(
     State(app): State<Arc<App>>,
     call: Authorized<GroupIds>,
-    JsonBody(body): JsonBody<Group>,
+    JsonBody(body): JsonBody<GroupFields>,
 ) -> Answer {
     ok(&app
         .write()
@@ -264,7 +264,7 @@ async fn get_product(State(app): State<Arc<App>>, call: Authorized<ProductIds>) 
 #[derive(Deserialize)]
 struct GroupsField {
     #[serde(default)]
-    groups: Option<Vec<Group>>,
+    groups: Option<Vec<GroupFields>>,
 }
 
 async fn update_product(

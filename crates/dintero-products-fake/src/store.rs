@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use dintero_products_client::types::{
-    CatalogInput, CatalogResponse, CreateCatalogBody, CreateGroupBody, CreateProductBody, Group,
-    GroupResponse, Location, LocationInput, ProductDetails, ProductInput,
+    CatalogInput, CatalogResponse, CreateCatalogBody, CreateGroupBody, CreateProductBody,
+    GroupFields, GroupResponse, Location, LocationInput, ProductDetails, ProductInput,
 };
 use uuid::Uuid;
 
@@ -306,7 +306,7 @@ impl Store {
         &mut self,
         aid: &str,
         id: &str,
-        body: Group,
+        body: GroupFields,
     ) -> Result<GroupResponse, ApiError> {
         let group = self.group_mut(aid, id)?;
         group.group_name = body.group_name;
@@ -462,7 +462,7 @@ impl Store {
         catalog_id: &str,
         id: &str,
         body: ProductInput,
-        groups: Option<Vec<Group>>,
+        groups: Option<Vec<GroupFields>>,
     ) -> Result<ProductDetails, ApiError> {
         let current = self.get_product(aid, catalog_id, id)?;
         let updated = ProductDetails {

@@ -128,8 +128,9 @@ impl Client {
     where
         T: DeserializeOwned,
         F: Fn() -> Fut,
-        Fut:
-            Future<Output = Result<ResponseValue<T>, dintero_products_client::Error<types::Error>>>,
+        Fut: Future<
+            Output = Result<ResponseValue<T>, dintero_products_client::Error<types::ErrorBody>>,
+        >,
     {
         transport::call(&self.inner.tokens, &self.retry, send).await
     }

@@ -353,7 +353,7 @@ impl fmt::Display for ApiError {
 /// Dintero's error body, `{"error": {"code": .., "message": ..}}`, as `(code, message)`, if
 /// `body` is one.
 pub(crate) fn dintero_error(body: &[u8]) -> Option<(Option<String>, String)> {
-    let parsed = serde_json::from_slice::<dintero_products_client::types::Error>(body).ok()?;
+    let parsed = serde_json::from_slice::<dintero_products_client::types::ErrorBody>(body).ok()?;
     Some((parsed.error.code, parsed.error.message))
 }
 

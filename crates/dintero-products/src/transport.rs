@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
-type RawError = dintero_products_client::Error<types::Error>;
+type RawError = dintero_products_client::Error<types::ErrorBody>;
 
 /// What the middleware observed during one attempt (and what the call loop handed it).
 #[derive(Default)]

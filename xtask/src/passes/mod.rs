@@ -2,6 +2,7 @@
 //! generates cleanly, and says where it fired. They run in the order of [`PASSES`]; each is a
 //! pure `Value -> Value` edit with unit tests beside it, so a spec fix is never a hand edit.
 
+mod distinct_names;
 mod guessed_success_codes;
 mod lenient_responses;
 mod name_inline_responses;
@@ -65,6 +66,7 @@ pub const PASSES: &[Pass] = &[
     shared_body_ids::PASS,
     read_only::PASS,
     lenient_responses::PASS,
+    distinct_names::PASS,
 ];
 
 /// Runs the given passes over `doc`, in the order given: the pipeline, or (in tests) the

@@ -264,25 +264,25 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Error`
+    ///`ErrorBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Error {
-        pub error: ErrorError,
+    pub struct ErrorBody {
+        pub error: ErrorBodyError,
     }
-    impl Error {
-        pub fn builder() -> builder::Error {
+    impl ErrorBody {
+        pub fn builder() -> builder::ErrorBody {
             Default::default()
         }
     }
-    ///`ErrorError`
+    ///`ErrorBodyError`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct ErrorError {
+    pub struct ErrorBodyError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         pub message: ::std::string::String,
     }
-    impl ErrorError {
-        pub fn builder() -> builder::ErrorError {
+    impl ErrorBodyError {
+        pub fn builder() -> builder::ErrorBodyError {
             Default::default()
         }
     }
@@ -994,20 +994,20 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Error {
-            error: ::std::result::Result<super::ErrorError, ::std::string::String>,
+        pub struct ErrorBody {
+            error: ::std::result::Result<super::ErrorBodyError, ::std::string::String>,
         }
-        impl ::std::default::Default for Error {
+        impl ::std::default::Default for ErrorBody {
             fn default() -> Self {
                 Self {
                     error: Err("no value supplied for error".to_string()),
                 }
             }
         }
-        impl Error {
+        impl ErrorBody {
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ErrorError>,
+                T: ::std::convert::TryInto<super::ErrorBodyError>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
@@ -1018,28 +1018,28 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<Error> for super::Error {
+        impl ::std::convert::TryFrom<ErrorBody> for super::ErrorBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Error,
+                value: ErrorBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { error: value.error? })
             }
         }
-        impl ::std::convert::From<super::Error> for Error {
-            fn from(value: super::Error) -> Self {
+        impl ::std::convert::From<super::ErrorBody> for ErrorBody {
+            fn from(value: super::ErrorBody) -> Self {
                 Self { error: Ok(value.error) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ErrorError {
+        pub struct ErrorBodyError {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for ErrorError {
+        impl ::std::default::Default for ErrorBodyError {
             fn default() -> Self {
                 Self {
                     code: Ok(Default::default()),
@@ -1047,7 +1047,7 @@ pub mod types {
                 }
             }
         }
-        impl ErrorError {
+        impl ErrorBodyError {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1073,10 +1073,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<ErrorError> for super::ErrorError {
+        impl ::std::convert::TryFrom<ErrorBodyError> for super::ErrorBodyError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ErrorError,
+                value: ErrorBodyError,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -1084,8 +1084,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::ErrorError> for ErrorError {
-            fn from(value: super::ErrorError) -> Self {
+        impl ::std::convert::From<super::ErrorBodyError> for ErrorBodyError {
+            fn from(value: super::ErrorBodyError) -> Self {
                 Self {
                     code: Ok(value.code),
                     message: Ok(value.message),
@@ -1666,7 +1666,10 @@ pub mod builder {
         ///Sends a `GET` request to `/accounts/{aid}/locations`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AidLocationsGetResponse>, Error<types::Error>> {
+        ) -> Result<
+            ResponseValue<types::AidLocationsGetResponse>,
+            Error<types::ErrorBody>,
+        > {
             let Self { client, aid, kind, limit, paging_token } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let kind = kind.map_err(Error::InvalidRequest)?;
@@ -1777,7 +1780,7 @@ pub mod builder {
         ///Sends a `POST` request to `/accounts/{aid}/locations`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::Location>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::Location>, Error<types::ErrorBody>> {
             let Self { client, aid, body } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let body = body
@@ -1874,7 +1877,7 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/accounts/{aid}/locations/{location_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ErrorBody>> {
             let Self { client, aid, location_id } = self;
             let aid = aid.map_err(Error::InvalidRequest)?;
             let location_id = location_id.map_err(Error::InvalidRequest)?;

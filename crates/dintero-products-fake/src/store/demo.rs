@@ -3,7 +3,7 @@
 //! derived from the server's seed), so two servers with the same seed show the same demo.
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use dintero_products_client::types::{CatalogResponse, Group, Location, ProductDetails};
+use dintero_products_client::types::{CatalogResponse, GroupFields, Location, ProductDetails};
 
 use super::seeding::derived_uuid;
 use super::{CatalogRecord, ProductRecord, Store};
@@ -179,7 +179,7 @@ impl Store {
             groups: p
                 .groups
                 .iter()
-                .map(|&id| Group {
+                .map(|&id| GroupFields {
                     group_id: Some(id.to_owned()),
                     group_name: group_name(id),
                 })

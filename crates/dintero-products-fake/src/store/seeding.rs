@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
-use dintero_products_client::types::{Group, Location, ProductDetails};
+use dintero_products_client::types::{GroupFields, Location, ProductDetails};
 use uuid::Uuid;
 
 use super::{ProductRecord, Store, bumped};
@@ -176,7 +176,7 @@ impl Store {
             created_by: Some(self.actor.to_string()),
             currency: Some("NOK".to_owned()),
             description: Some(format!("Seeded product number {n}")),
-            groups: vec![Group {
+            groups: vec![GroupFields {
                 group_id: Some(seeded_group_id(g)),
                 group_name: Some(group_name(g)),
             }],

@@ -193,7 +193,7 @@ impl Ops for Groups {
         update: GroupUpdate,
     ) -> BoxFuture<'a, Result<Group>> {
         async move {
-            let body = types::Group {
+            let body = types::GroupFields {
                 group_id: None,
                 group_name: update.name,
             };

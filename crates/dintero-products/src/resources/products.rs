@@ -675,7 +675,7 @@ impl NewProduct {
             .groups
             .into_iter()
             .flatten()
-            .map(|id| types::Group {
+            .map(|id| types::GroupFields {
                 group_id: Some(id.into()),
                 group_name: None,
             })
