@@ -11,11 +11,16 @@
 //! resumes from the last good cursor, never from the first page.
 
 use crate::{ACCOUNT, client_with};
-use dintero_products::{Client, Currency, Cursor, NewProduct, Price, RetryPolicy};
+use dintero_products::{
+    Client, Currency, Cursor, Desired, NewProduct, Price, Progress, RetryPolicy,
+};
 use dintero_products_fake::{FakeServer, FaultKind, Faults};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -29,6 +34,8 @@ pub struct SoakConfig {
     pub concurrency: usize,
     /// The client's per-attempt timeout; `Slow` faults last longer than this.
     pub timeout: Duration,
+    /// How many times the sync soak kills an apply part-way.
+    pub sync_interruptions: usize,
 }
 
 impl SoakConfig {
@@ -42,6 +49,7 @@ impl SoakConfig {
             fault_probability: 0.10,
             concurrency: 8,
             timeout: Duration::from_millis(500),
+            sync_interruptions: 4,
         }
     }
 
@@ -247,5 +255,180 @@ async fn create_once(client: &Client, name: &str) {
             Err(e) if e.is_conflict() => return,
             Err(_) => continue,
         }
+    }
+}
+
+/// The figures of a sync soak. `equal` must be true and `duplicate_creates` 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncSoakReport {
+    pub desired: usize,
+    pub remote: usize,
+    pub equal: bool,
+    /// Writes the server accepted (2xx answers to POST, PUT and DELETE).
+    pub writes: usize,
+    pub interrupted: usize,
+    pub duplicate_creates: usize,
+    pub rounds: usize,
+}
+
+impl SyncSoakReport {
+    /// Whether the catalog ended as desired with nothing created twice.
+    pub fn is_exact(&self) -> bool {
+        self.equal && self.desired == self.remote && self.duplicate_creates == 0
+    }
+
+    /// The line `cargo xtask soak` prints.
+    pub fn line(&self) -> String {
+        format!(
+            "sync-soak: desired={} remote={} equal={} writes={} interrupted={} duplicate_creates={}",
+            self.desired,
+            self.remote,
+            self.equal,
+            self.writes,
+            self.interrupted,
+            self.duplicate_creates
+        )
+    }
+}
+
+const SYNC_CATALOG: &str = "SYNC";
+
+/// The desired product `i`: the first half reuse seeded ids with new fields (updates; every
+/// tenth moves to another group, a recreate), the rest are new (creates).
+fn desired_product(i: u32, seeded: u32) -> NewProduct {
+    let id = if i < seeded / 2 {
+        dintero_products_fake::seeded_product_id(i + 1)
+    } else {
+        format!("NEW{i:06}")
+    };
+    let group = if i.is_multiple_of(10) {
+        "G000001"
+    } else {
+        seeded_group_of(i + 1)
+    };
+    NewProduct::new(format!("Synced {i}"))
+        .id(id)
+        .description(format!("desired product {i}"))
+        .price(Price::new(10_000 + i64::from(i), Currency::NOK))
+        .unit("stk")
+        .group(group)
+}
+
+/// The group the fake seeds product `n` into.
+fn seeded_group_of(n: u32) -> &'static str {
+    ["G000001", "G000002", "G000003", "G000004", "G000005"][((n - 1) % 5) as usize]
+}
+
+/// A catalog sync under faults on about one request in ten, killed part-way several times and
+/// resumed by planning again, until a plan is empty; then the catalog is compared with the
+/// desired state, faults off.
+pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
+    let fake = FakeServer::builder()
+        .seed(config.seed)
+        .start()
+        .await
+        .expect("the fake server starts on loopback");
+    let seeded = config.seeded_products / 5;
+    fake.seed_catalog(ACCOUNT, SYNC_CATALOG, "Sync");
+    fake.seed_products(ACCOUNT, SYNC_CATALOG, seeded);
+    let desired_count = seeded + config.creates;
+    let policy = RetryPolicy::default()
+        .max_attempts(6)
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(500))
+        .max_elapsed(Duration::from_secs(60));
+    let client = client_with(&fake, policy, config.timeout);
+    client.catalogs().list().send().await.ok(); // the token, before the faults
+    fake.set_faults(faults(config.fault_probability));
+
+    let desired =
+        Desired::products_from(move || (0..desired_count).map(move |i| desired_product(i, seeded)));
+    let applied = Arc::new(AtomicUsize::new(0));
+    let stop_at = Arc::new(AtomicUsize::new(usize::MAX));
+    let enough = Arc::new(Notify::new());
+    let sync = client
+        .products(SYNC_CATALOG)
+        .sync(desired)
+        .prune(true)
+        .concurrency(config.concurrency)
+        .on_progress({
+            let (applied, stop_at, enough) = (applied.clone(), stop_at.clone(), enough.clone());
+            move |event| {
+                if let Progress::Applied { .. } = event {
+                    let n = applied.fetch_add(1, Ordering::SeqCst) + 1;
+                    if n >= stop_at.load(Ordering::SeqCst) {
+                        enough.notify_one();
+                    }
+                }
+            }
+        });
+    let mut rng = fastrand::Rng::with_seed(config.seed);
+    let (mut interrupted, mut rounds) = (0, 0);
+    loop {
+        rounds += 1;
+        let Ok(plan) = sync.plan().await else {
+            continue; // a list that failed for good under faults: plan again
+        };
+        if plan.is_empty() || rounds > 50 {
+            break;
+        }
+        // The first few rounds are killed part-way through, as a process would be.
+        if interrupted < config.sync_interruptions {
+            let cut = rng.usize(1..plan.writes().max(2));
+            stop_at.store(applied.load(Ordering::SeqCst) + cut, Ordering::SeqCst);
+            tokio::select! {
+                _ = sync.apply(&plan) => {}
+                _ = enough.notified() => interrupted += 1,
+            }
+            stop_at.store(usize::MAX, Ordering::SeqCst);
+        } else {
+            let _ = sync.apply(&plan).await;
+        }
+    }
+
+    // The catalog as it ends, read with faults off so the reading itself is exact.
+    fake.set_faults(Faults::new());
+    let remote: Vec<dintero_products::Product> = client
+        .products(SYNC_CATALOG)
+        .list()
+        .limit(100)
+        .items()
+        .try_collect()
+        .await
+        .expect("listing without faults succeeds");
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    for product in &remote {
+        *by_name.entry(product.name()).or_default() += 1;
+    }
+    let by_id: HashMap<&str, &dintero_products::Product> =
+        remote.iter().map(|p| (p.id(), p)).collect();
+    let equal = remote.len() == desired_count as usize
+        && (0..desired_count).all(|i| {
+            let want = desired_product(i, seeded);
+            let id = want.product_id().map(|id| id.as_str()).unwrap_or_default();
+            by_id.get(id).is_some_and(|have| {
+                have.name() == want.writable_fields().name.as_deref().unwrap_or_default()
+                    && have.price() == want.writable_fields().price
+                    && have.description() == want.writable_fields().description.as_deref()
+                    && have.group_ids().eq(want.group_ids().map(|g| g.as_str()))
+            })
+        });
+    let writes = fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            matches!(r.method.as_str(), "POST" | "PUT" | "DELETE")
+                && !r.path.ends_with("/auth/token")
+                && r.status.is_some_and(|s| (200..300).contains(&s))
+        })
+        .count();
+    SyncSoakReport {
+        desired: desired_count as usize,
+        remote: remote.len(),
+        equal,
+        writes,
+        interrupted,
+        duplicate_creates: by_name.values().filter(|&&n| n > 1).map(|n| n - 1).sum(),
+        rounds,
     }
 }

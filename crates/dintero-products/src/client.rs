@@ -4,6 +4,7 @@ use crate::auth::{Credentials, Secret, TokenEndpoint, TokenSource};
 use crate::body::DEFAULT_MAX_BODY_BYTES;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{AccountId, CatalogId, IntoChecked};
+use crate::limiter::RateLimiter;
 use crate::resources::{Catalogs, Groups, Products};
 use crate::retry::RetryPolicy;
 use crate::transport;
@@ -40,6 +41,8 @@ pub struct Client {
     inner: Arc<Inner>,
     /// Kept outside the `Arc` so that [`Client::with_retry_policy`] is a cheap per-call override.
     retry: RetryPolicy,
+    /// Likewise for [`Client::with_rate_limiter`].
+    limiter: Option<RateLimiter>,
 }
 
 struct Inner {
@@ -56,6 +59,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("tokens", &self.inner.tokens)
             .field("retry", &self.retry)
+            .field("limiter", &self.limiter)
             .finish()
     }
 }
@@ -85,9 +89,36 @@ impl Client {
     /// ```
     pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
         Client {
-            inner: self.inner.clone(),
             retry: policy,
+            ..self.clone()
         }
+    }
+
+    /// This client with a send rate shared by every call made through it (and its clones): a
+    /// 429 pauses them all until `Retry-After` has passed and slows them to the rate the server
+    /// let through, and a 429 no longer counts as one of a call's attempts (the time budget
+    /// still bounds it). Bulk writes and syncs use one per job.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+    /// use dintero_products::RateLimiter;
+    ///
+    /// let shared = RateLimiter::adaptive();
+    /// let polite = client.with_rate_limiter(shared.clone());
+    /// polite.catalogs().list().send().await?;
+    /// println!("{:?} requests per second", shared.rate());
+    /// # Ok(()) }
+    /// ```
+    pub fn with_rate_limiter(&self, limiter: RateLimiter) -> Client {
+        Client {
+            limiter: Some(limiter),
+            ..self.clone()
+        }
+    }
+
+    /// The retry policy calls through this client follow.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// The account this client works on.
@@ -132,7 +163,7 @@ impl Client {
             Output = Result<ResponseValue<T>, dintero_products_client::Error<types::ErrorBody>>,
         >,
     {
-        transport::call(&self.inner.tokens, &self.retry, send).await
+        transport::call(&self.inner.tokens, &self.retry, self.limiter.as_ref(), send).await
     }
 }
 
@@ -339,6 +370,7 @@ impl ClientBuilder {
                 base_url,
             }),
             retry,
+            limiter: None,
         })
     }
 }

@@ -69,22 +69,29 @@
 
 mod auth;
 mod body;
+mod bulk;
 mod client;
 mod error;
 mod ids;
+mod limiter;
 mod pagination;
 mod price;
 mod resources;
 mod retry;
+mod sync;
 mod transport;
 
 pub use auth::Secret;
+pub use bulk::{
+    BulkRun, BulkWriter, Change, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Outcome, Write, WriteKind,
+};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use dintero_products_client::LocationId;
 pub use error::{ApiError, AuthError, Error, InvalidInput, Result};
 pub use ids::{
     AccountId, CatalogId, Cursor, GroupId, IntoChecked, MAX_ID_CHARS, PageSize, ProductId,
 };
+pub use limiter::RateLimiter;
 pub use pagination::{Items, ListOperation, ListRequest, Page, Pages};
 pub use price::{Currency, Price};
 pub use resources::{
@@ -93,6 +100,9 @@ pub use resources::{
     Written,
 };
 pub use retry::RetryPolicy;
+pub use sync::{
+    Action, CatalogSync, Desired, Field, FieldSet, Plan, Progress, Summary, SyncReport,
+};
 
 /// The generated request and response types, for fields and values this crate does not wrap.
 pub use dintero_products_client::types;

@@ -74,6 +74,12 @@ impl RetryPolicy {
         self
     }
 
+    /// This policy with a time budget of at least `budget`.
+    pub(crate) fn at_least(mut self, budget: Duration) -> Self {
+        self.max_elapsed = self.max_elapsed.max(budget);
+        self
+    }
+
     /// The waits between attempts, in order.
     pub(crate) fn schedule(&self) -> ExponentialBackoff {
         ExponentialBuilder::new()
@@ -109,6 +115,11 @@ impl<'a> Retrier<'a> {
         self.started.checked_add(self.policy.max_elapsed)
     }
 
+    /// Whether waiting `wait` from now still ends within the time budget.
+    pub(crate) fn fits(&self, wait: Duration) -> bool {
+        self.started.elapsed().saturating_add(wait) <= self.policy.max_elapsed
+    }
+
     /// How long to wait before the next attempt: the backoff, or the server's `Retry-After`
     /// when longer. `None` when the attempts are spent or the wait would end past the budget.
     /// Saturating throughout: a server may send any number.
@@ -116,8 +127,7 @@ impl<'a> Retrier<'a> {
         let policy = self.policy;
         let backoff = self.waits.get_or_insert_with(|| policy.schedule()).next()?;
         let wait = asked.map_or(backoff, |asked| asked.max(backoff));
-        let ends = self.started.elapsed().saturating_add(wait);
-        (ends <= policy.max_elapsed).then_some(wait)
+        self.fits(wait).then_some(wait)
     }
 }
 

@@ -10,6 +10,7 @@
 use crate::auth::{Token, TokenSource};
 use crate::body;
 use crate::error::{ApiError, Error, dintero_error, snippet};
+use crate::limiter::RateLimiter;
 use crate::retry::{Retrier, RetryPolicy, may_retry, retry_after};
 use dintero_products_client::{Middleware, OperationInfo, ResponseValue, types};
 use futures::future::BoxFuture;
@@ -134,6 +135,7 @@ impl Middleware for Hooks {
 pub(crate) async fn call<T, F, Fut>(
     tokens: &TokenSource,
     policy: &RetryPolicy,
+    limiter: Option<&RateLimiter>,
     send: F,
 ) -> Result<T, Error>
 where
@@ -148,6 +150,9 @@ where
     let mut number: u32 = 0;
     loop {
         number += 1;
+        if let Some(limiter) = limiter {
+            limiter.acquire().await;
+        }
         let attempt = Attempt {
             number,
             token: Some(token.clone()),
@@ -161,9 +166,24 @@ where
             .await;
         let method = seen.method.clone();
         let error = match result {
-            Ok(value) => return Ok(value.into_inner()),
+            Ok(value) => {
+                if let Some(limiter) = limiter {
+                    limiter.succeeded();
+                }
+                return Ok(value.into_inner());
+            }
             Err(raw) => into_error::<T>(raw, seen).await,
         };
+        if let Some(limiter) = limiter.filter(|_| error.is_rate_limited()) {
+            // The whole job pauses and slows down; this call goes again when the limiter lets
+            // it, within its time budget.
+            limiter.throttle(error.retry_after());
+            if !retrier.fits(error.retry_after().unwrap_or_default()) {
+                return Err(error);
+            }
+            token = tokens.token(deadline).await.map_err(Error::Auth)?;
+            continue;
+        }
         if error.status() == Some(StatusCode::UNAUTHORIZED) && !renewed && tokens.can_renew() {
             renewed = true;
             tracing::debug!(attempt = number, "access token rejected; renewing it once");

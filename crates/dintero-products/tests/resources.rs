@@ -3,8 +3,9 @@
 mod common;
 
 use common::*;
-use dintero_products::{Error, NewGroup};
+use dintero_products::{Error, NewGroup, NewProduct, Written};
 use serde_json::json;
+use std::sync::{Arc, Mutex};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, Request, ResponseTemplate};
 
@@ -112,4 +113,156 @@ async fn creates_send_the_builders_body_and_accept_200_and_201() {
         assert_eq!(group.id(), "B1", "{status}");
         assert_eq!(group.name(), "Møbel", "{status}");
     }
+}
+
+/// A products API scripted call by call: each list (the get), create and replace answers from
+/// its own queue, and every request is counted.
+#[derive(Clone, Default)]
+struct Script {
+    lists: Arc<Mutex<Vec<serde_json::Value>>>,
+    creates: Arc<Mutex<Vec<u16>>>,
+    replaces: Arc<Mutex<Vec<u16>>>,
+}
+
+fn product(id: &str, name: &str, unit: &str) -> serde_json::Value {
+    json!({"product_id": id, "product_name": name, "unit": unit, "unit_gross_price": 100, "currency": "NOK"})
+}
+
+impl Script {
+    async fn mount(&self, h: &Harness) {
+        let lists = self.lists.clone();
+        Mock::given(method("GET"))
+            .and(path(api("/catalogs/S23/products")))
+            .respond_with(move |_: &Request| {
+                let page = lists.lock().unwrap().remove(0);
+                ResponseTemplate::new(200).set_body_json(page)
+            })
+            .mount(&h.server)
+            .await;
+        let creates = self.creates.clone();
+        Mock::given(method("POST"))
+            .respond_with(move |r: &Request| {
+                let status = creates.lock().unwrap().remove(0);
+                let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                ResponseTemplate::new(status).set_body_json(if status < 300 {
+                    body
+                } else {
+                    json!({"error": {"message": "exists"}})
+                })
+            })
+            .mount(&h.server)
+            .await;
+        let replaces = self.replaces.clone();
+        Mock::given(method("PUT"))
+            .respond_with(move |r: &Request| {
+                let status = replaces.lock().unwrap().remove(0);
+                let mut body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                body["product_id"] = json!("Stol22");
+                ResponseTemplate::new(status).set_body_json(if status < 300 {
+                    body
+                } else {
+                    json!({"error": {"code": "NOT FOUND", "message": "gone"}})
+                })
+            })
+            .mount(&h.server)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn upsert_meeting_a_concurrent_create_modifies_what_the_other_writer_created() {
+    let h = Harness::start().await;
+    let script = Script::default();
+    // Not there; the create meets a 409 (another writer created it); there now; replaced.
+    *script.lists.lock().unwrap() = vec![
+        json!({"products": []}),
+        json!({"products": [product("Stol22", "Other writer's", "stk")]}),
+    ];
+    *script.creates.lock().unwrap() = vec![409];
+    *script.replaces.lock().unwrap() = vec![200];
+    script.mount(&h).await;
+    let written = h
+        .client
+        .products("S23")
+        .upsert(NewProduct::new("Stablestol").id("Stol22"))
+        .await
+        .unwrap();
+    assert!(matches!(written, Written::Updated(_)), "{written:?}");
+    assert_eq!(written.get().name(), "Stablestol");
+    assert_eq!(
+        written.get().unit(),
+        Some("stk"),
+        "the other writer's unit is kept"
+    );
+}
+
+#[tokio::test]
+async fn upsert_meeting_a_concurrent_delete_creates_it_again() {
+    let h = Harness::start().await;
+    let script = Script::default();
+    // There; the replace meets a 404 (deleted meanwhile); not there; created.
+    *script.lists.lock().unwrap() = vec![
+        json!({"products": [product("Stol22", "Old", "stk")]}),
+        json!({"products": []}),
+    ];
+    *script.replaces.lock().unwrap() = vec![404];
+    *script.creates.lock().unwrap() = vec![200];
+    script.mount(&h).await;
+    let written = h
+        .client
+        .products("S23")
+        .upsert(NewProduct::new("Stablestol").id("Stol22"))
+        .await
+        .unwrap();
+    assert!(matches!(written, Written::Created(_)), "{written:?}");
+}
+
+#[tokio::test]
+async fn upsert_and_modify_write_nothing_when_nothing_changes() {
+    let h = Harness::start().await;
+    let script = Script::default();
+    *script.lists.lock().unwrap() = vec![
+        json!({"products": [product("Stol22", "Stablestol", "stk")]}),
+        json!({"products": [product("Stol22", "Stablestol", "stk")]}),
+    ];
+    script.mount(&h).await;
+    let products = h.client.products("S23");
+    let written = products
+        .upsert(NewProduct::new("Stablestol").id("Stol22").unit("stk"))
+        .await
+        .unwrap();
+    assert!(!written.changed());
+    let written = products.modify("Stol22", |_| {}).await.unwrap();
+    assert!(!written.changed());
+    assert!(
+        h.api_requests()
+            .await
+            .iter()
+            .all(|r| r.method.as_str() == "GET")
+    );
+}
+
+#[tokio::test]
+async fn create_once_looks_before_sending_again() {
+    let h = Harness::start().await;
+    let script = Script::default();
+    // The create's answer is a 502 (did it land?); the lookup finds it: no second create.
+    *script.creates.lock().unwrap() = vec![502];
+    *script.lists.lock().unwrap() =
+        vec![json!({"products": [product("Stol22", "Stablestol", "stk")]})];
+    script.mount(&h).await;
+    let written = h
+        .client
+        .products("S23")
+        .create_once(NewProduct::new("Stablestol").id("Stol22"))
+        .await
+        .unwrap();
+    assert!(matches!(written, Written::Created(_)));
+    let posts = h
+        .api_requests()
+        .await
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(posts, 1);
 }

@@ -8,11 +8,15 @@
 //!    against the same stream with prefetch off (a plain sequential loop).
 //! 3. Peak resident memory of a separate client process streaming 10,000 and 1,000,000
 //!    products (the fake runs in this process, so it is not counted).
+//! 4. Catalog sync: 10,000 new products with 5 ms of server latency, 16 writes in flight against
+//!    1; the same sync again (it must write nothing); 5,000 new products against a fake limited
+//!    to 200 requests per second; and the peak memory of planning 1,000,000 products over
+//!    planning 100,000, per product.
 
-use dintero_products::{PageSize, RetryPolicy};
+use dintero_products::{Currency, Desired, NewProduct, PageSize, Price, RetryPolicy};
 use dintero_products_client::types;
 use dintero_products_e2e::{ACCOUNT, client_for, client_with};
-use dintero_products_fake::FakeServer;
+use dintero_products_fake::{FakeServer, RateLimit};
 use futures::TryStreamExt;
 use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
@@ -24,10 +28,14 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, base_url, id, secret, n] = args.as_slice()
-        && flag == "--memory-child"
-    {
-        return memory_child(base_url, id, secret, n.parse()?).await;
+    if let [flag, base_url, id, secret, n] = args.as_slice() {
+        match flag.as_str() {
+            "--memory-child" => return memory_child(base_url, id, secret, n.parse()?).await,
+            "--plan-memory-child" => {
+                return plan_memory_child(base_url, id, secret, n.parse()?).await;
+            }
+            _ => {}
+        }
     }
     let quick = args.iter().any(|a| a == "--quick");
     let (products, rounds) = if quick { (20_000, 3) } else { (100_000, 7) };
@@ -75,6 +83,52 @@ async fn main() -> Result<()> {
     }
     println!();
 
+    let sync_products = if quick { 2_000 } else { 10_000 };
+    let (sync_parallel, sync_sequential, resync_writes, resync_lists) =
+        sync_speed(sync_products).await?;
+    println!("syncing {sync_products} new products, 5 ms server latency per request");
+    println!(
+        "{:<34} {:>10.1}",
+        "1 write in flight",
+        sync_sequential.as_secs_f64() * 1e3
+    );
+    println!(
+        "{:<34} {:>10.1}",
+        "16 writes in flight",
+        sync_parallel.as_secs_f64() * 1e3
+    );
+    println!("the same sync again: {resync_writes} writes, {resync_lists} list requests");
+    println!();
+
+    let limited_products = if quick { 1_000 } else { 5_000 };
+    let limited = rate_limited(limited_products, 200).await?;
+    println!(
+        "syncing {limited_products} new products against a limit of 200 requests/s (burst 200), 16 in flight"
+    );
+    println!(
+        "{:<34} {:>10.1} writes/s, {} of {} requests answered 429 ({:.1}%)",
+        "write throughput",
+        limited.writes_per_second,
+        limited.rejected,
+        limited.requests,
+        100.0 * limited.rejected as f64 / limited.requests as f64
+    );
+    println!();
+
+    let plan_sizes: [u32; 2] = if quick {
+        [10_000, 100_000]
+    } else {
+        [100_000, 1_000_000]
+    };
+    let plan_peaks = plan_memory(plan_sizes).await?;
+    println!(
+        "peak resident memory of a client process planning a sync of N products (all updates)"
+    );
+    for (n, kib) in plan_sizes.iter().zip(&plan_peaks) {
+        println!("{:<34} {:>10} KiB", format!("N = {n}"), kib);
+    }
+    println!();
+
     println!(
         "ratio facade/raw: {:.3}",
         raw.as_secs_f64() / facade.as_secs_f64()
@@ -93,6 +147,147 @@ async fn main() -> Result<()> {
         short(sizes[0]),
         peaks[1] as f64 / peaks[0] as f64
     );
+    println!(
+        "ratio sync16/sequential: {:.3}",
+        sync_parallel.as_secs_f64() / sync_sequential.as_secs_f64()
+    );
+    println!("resync writes: {resync_writes}");
+    println!(
+        "ratio rate-limited/limit: {:.3}",
+        limited.writes_per_second / 200.0
+    );
+    let extra_kib = plan_peaks[1].saturating_sub(plan_peaks[0]);
+    println!(
+        "sync bytes/product: {:.0}",
+        (extra_kib * 1024) as f64 / f64::from(plan_sizes[1] - plan_sizes[0])
+    );
+    Ok(())
+}
+
+/// `n` new products for a sync, all different.
+fn new_products(n: u32) -> Desired {
+    Desired::products_from(move || {
+        (0..n).map(|i| {
+            NewProduct::new(format!("Bench {i}"))
+                .id(format!("B{i:07}"))
+                .price(Price::new(10_000 + i64::from(i), Currency::NOK))
+                .unit("stk")
+        })
+    })
+}
+
+/// Wall time of a sync of `n` new products with 16 writes in flight and with 1, and what a
+/// second sync right after the first sends.
+async fn sync_speed(n: u32) -> Result<(Duration, Duration, usize, usize)> {
+    let mut walls = Vec::new();
+    let mut resync = (0, 0);
+    for concurrency in [16, 1] {
+        let fake = FakeServer::builder()
+            .latency(Duration::from_millis(5))
+            .start()
+            .await?;
+        fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
+        let client = client_for(&fake);
+        client.catalogs().list().send().await?; // the token, outside the timing
+        let sync = client
+            .products(CATALOG)
+            .sync(new_products(n))
+            .concurrency(concurrency);
+        let started = Instant::now();
+        let plan = sync.plan().await?;
+        let report = sync.apply(&plan).await?;
+        walls.push(started.elapsed());
+        if report.created != n as usize {
+            return Err(format!("created {} of {n}", report.created).into());
+        }
+        if concurrency == 16 {
+            fake.clear_requests();
+            let again = sync.plan().await?;
+            sync.apply(&again).await?;
+            let log = fake.requests();
+            let writes = log.iter().filter(|r| r.method != "GET").count();
+            resync = (writes, log.len() - writes);
+        }
+    }
+    Ok((walls[0], walls[1], resync.0, resync.1))
+}
+
+struct Limited {
+    writes_per_second: f64,
+    rejected: u64,
+    requests: usize,
+}
+
+/// Write throughput of a sync of `n` new products against a fake limited to `limit` requests
+/// per second.
+async fn rate_limited(n: u32, limit: u32) -> Result<Limited> {
+    let fake = FakeServer::start().await;
+    fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
+    let client = client_for(&fake);
+    client.catalogs().list().send().await?; // the token, outside the limit
+    let sync = client
+        .products(CATALOG)
+        .sync(new_products(n))
+        .concurrency(16);
+    let plan = sync.plan().await?;
+    fake.clear_requests();
+    fake.set_rate_limit(RateLimit::per_second(limit).burst(limit));
+    let started = Instant::now();
+    let report = sync.apply(&plan).await?;
+    let wall = started.elapsed();
+    if report.created != n as usize {
+        return Err(format!("created {} of {n}", report.created).into());
+    }
+    Ok(Limited {
+        writes_per_second: f64::from(n) / wall.as_secs_f64(),
+        rejected: fake.rate_limited_count(),
+        requests: fake.requests().len(),
+    })
+}
+
+/// Peak RSS (KiB) of a child process planning a sync of N products against a catalog of N
+/// (every one to update), for each size.
+async fn plan_memory(sizes: [u32; 2]) -> Result<Vec<u64>> {
+    let fake = FakeServer::start().await;
+    let mut peaks = Vec::new();
+    for n in sizes {
+        fake.seed_catalog(ACCOUNT, &plan_catalog(n), "Plan");
+        fake.seed_products(ACCOUNT, &plan_catalog(n), n);
+        peaks.push(child_peak(&fake, "--plan-memory-child", n).await?);
+    }
+    Ok(peaks)
+}
+
+fn plan_catalog(n: u32) -> String {
+    format!("PLAN{n}")
+}
+
+async fn plan_memory_child(base_url: &str, id: &str, secret: &str, n: u32) -> Result<()> {
+    let client = dintero_products::Client::builder()
+        .account_id(ACCOUNT)
+        .client_credentials(id, secret)
+        .base_url(base_url)
+        .build()?;
+    // The seeded products, each with another price: every one an update.
+    let desired = Desired::products_from(move || {
+        (1..=n).map(|i| {
+            NewProduct::new(format!("Product {i:06}"))
+                .id(dintero_products_fake::seeded_product_id(i))
+                .price(Price::new(1, Currency::NOK))
+                .unit("stk")
+                .group(dintero_products_fake::seeded_group_id((i - 1) % 5 + 1))
+        })
+    });
+    let plan = client
+        .products(plan_catalog(n))
+        .sync(desired)
+        .plan()
+        .await?;
+    let (remote, desired) = plan.sizes();
+    if remote != n as usize || desired != n as usize || plan.summary().update != n as usize {
+        return Err(format!("planned {:?} for {n}", plan.summary()).into());
+    }
+    println!("peak_rss_kib={}", peak_rss_kib()?);
     Ok(())
 }
 
@@ -283,36 +478,52 @@ async fn memory(sizes: [u32; 2]) -> Result<Vec<u64>> {
     let fake = FakeServer::start().await;
     fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
     fake.seed_products(ACCOUNT, CATALOG, sizes[1]);
-    let exe = std::env::current_exe()?;
     let mut peaks = Vec::new();
     for n in sizes {
-        let output = tokio::process::Command::new(&exe)
-            .args([
-                "--memory-child",
-                &fake.base_url(),
-                fake.client_id(),
-                fake.client_secret(),
-                &n.to_string(),
-            ])
-            .output()
-            .await?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            return Err(format!(
-                "memory child failed: {stdout} {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-            .into());
-        }
-        let kib = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("peak_rss_kib="))
-            .ok_or("no peak_rss_kib line")?
-            .trim()
-            .parse()?;
-        peaks.push(kib);
+        peaks.push(child_peak(&fake, "--memory-child", n).await?);
     }
     Ok(peaks)
+}
+
+/// Runs this program as a child with `flag` against `fake`, and reads the peak RSS it reports.
+async fn child_peak(fake: &FakeServer, flag: &str, n: u32) -> Result<u64> {
+    let output = tokio::process::Command::new(std::env::current_exe()?)
+        .args([
+            flag,
+            &fake.base_url(),
+            fake.client_id(),
+            fake.client_secret(),
+            &n.to_string(),
+        ])
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "{flag} child failed: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("peak_rss_kib="))
+        .ok_or("no peak_rss_kib line")?
+        .trim()
+        .parse()?)
+}
+
+/// This process's peak resident memory, from `/proc/self/status`.
+fn peak_rss_kib() -> Result<String> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    Ok(status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .ok_or("no VmHWM in /proc/self/status")?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .to_string())
 }
 
 async fn memory_child(base_url: &str, id: &str, secret: &str, n: usize) -> Result<()> {
@@ -334,15 +545,6 @@ async fn memory_child(base_url: &str, id: &str, secret: &str, n: usize) -> Resul
     if count != n {
         return Err(format!("streamed {count} of {n}").into());
     }
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let peak = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .ok_or("no VmHWM in /proc/self/status")?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .to_string();
-    println!("peak_rss_kib={peak}");
+    println!("peak_rss_kib={}", peak_rss_kib()?);
     Ok(())
 }

@@ -1,7 +1,7 @@
-//! `cargo xtask soak [--small] [--seed N]`: prints one `soak:` line; exits non-zero unless the
-//! run was exact and faults were injected.
+//! `cargo xtask soak [--small] [--seed N]`: prints a `soak:` line and a `sync-soak:` line;
+//! exits non-zero unless both runs were exact and faults were injected.
 
-use dintero_products_e2e::soak::{SoakConfig, run};
+use dintero_products_e2e::soak::{SoakConfig, run, sync_soak};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -34,7 +34,16 @@ async fn main() -> ExitCode {
         started.elapsed().as_secs_f64(),
         report.resumes
     );
-    if report.is_exact() && report.faults > 0 {
+    let started = std::time::Instant::now();
+    let sync = sync_soak(&config).await;
+    println!("{}", sync.line());
+    eprintln!(
+        "seed {}, {:.1} s, {} plan/apply rounds",
+        config.seed,
+        started.elapsed().as_secs_f64(),
+        sync.rounds
+    );
+    if report.is_exact() && report.faults > 0 && sync.is_exact() && sync.interrupted > 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

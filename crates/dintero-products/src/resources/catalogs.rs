@@ -2,6 +2,7 @@
 
 use super::sealed::Ops;
 use super::{Resource, Written};
+use crate::bulk::BulkWriter;
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{CatalogId, Cursor, IntoChecked, PageSize};
@@ -147,6 +148,12 @@ impl Catalogs {
         super::upsert(self, catalog).await
     }
 
+    /// Many writes to the catalogs as one job: bounded concurrency, a result per write, one rate
+    /// limiter for the whole job; see [`BulkWriter`].
+    pub fn bulk(&self) -> BulkWriter<Self> {
+        BulkWriter::new(self.clone())
+    }
+
     /// Deletes a catalog **and all its products**, and returns the catalog as it was:
     /// Dintero's *Delete catalog* ("Delete catalog and all corresponding products").
     pub async fn delete<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
@@ -162,6 +169,14 @@ impl Resource for Catalogs {
 }
 
 impl Ops for Catalogs {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn with_client(&self, client: Client) -> Self {
+        Self { client }
+    }
+
     const WHAT: &'static str = "catalog";
 
     fn get_item<'a>(&'a self, id: &'a CatalogId) -> BoxFuture<'a, Result<Catalog>> {

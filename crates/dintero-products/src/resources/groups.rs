@@ -2,6 +2,7 @@
 
 use super::sealed::Ops;
 use super::{Resource, Written};
+use crate::bulk::BulkWriter;
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{Cursor, GroupId, IntoChecked, PageSize};
@@ -144,6 +145,12 @@ impl Groups {
         super::upsert(self, group).await
     }
 
+    /// Many writes to the groups as one job: bounded concurrency, a result per write, one rate
+    /// limiter for the whole job; see [`BulkWriter`].
+    pub fn bulk(&self) -> BulkWriter<Self> {
+        BulkWriter::new(self.clone())
+    }
+
     /// Deletes a group and returns it as it was: Dintero's *Delete group*.
     pub async fn delete<I: IntoChecked<GroupId>>(&self, id: I) -> Result<Group> {
         self.delete_item(&id.into_checked()?).await
@@ -158,6 +165,14 @@ impl Resource for Groups {
 }
 
 impl Ops for Groups {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn with_client(&self, client: Client) -> Self {
+        Self { client }
+    }
+
     const WHAT: &'static str = "group";
 
     fn get_item<'a>(&'a self, id: &'a GroupId) -> BoxFuture<'a, Result<Group>> {

@@ -13,6 +13,7 @@ pub use catalogs::{Catalog, CatalogUpdate, Catalogs, ListCatalogs, NewCatalog};
 pub use groups::{Group, GroupUpdate, Groups, ListGroups, NewGroup};
 pub use products::{ListProducts, NewProduct, Product, ProductUpdate, Products};
 
+use crate::client::Client;
 use crate::error::{Error, Result};
 use futures::future::BoxFuture;
 use std::fmt;
@@ -40,6 +41,11 @@ pub(crate) mod sealed {
     pub trait Ops: Clone + Send + Sync + 'static {
         /// `catalog`, `group` or `product`, for messages.
         const WHAT: &'static str;
+
+        /// The client this handle calls through.
+        fn client(&self) -> &Client;
+        /// The same handle over another client (another retry policy, a rate limiter).
+        fn with_client(&self, client: Client) -> Self;
 
         fn get_item<'a>(
             &'a self,

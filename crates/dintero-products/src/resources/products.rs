@@ -2,11 +2,13 @@
 
 use super::sealed::Ops;
 use super::{Resource, Written};
+use crate::bulk::BulkWriter;
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{CatalogId, Cursor, GroupId, IntoChecked, PageSize, ProductId};
 use crate::pagination::{ListOperation, ListRequest, Page};
 use crate::price::{Currency, Price};
+use crate::sync::{CatalogSync, Desired};
 use chrono::{DateTime, Utc};
 use dintero_products_client::types;
 use futures::FutureExt;
@@ -284,6 +286,34 @@ impl Products {
         super::upsert(self, product).await
     }
 
+    /// Many writes to the products as one job: bounded concurrency, a result per write, one rate
+    /// limiter for the whole job; see [`BulkWriter`].
+    pub fn bulk(&self) -> BulkWriter<Self> {
+        BulkWriter::new(self.clone())
+    }
+
+    /// Makes the catalog hold exactly the `desired` products (and the groups they refer to):
+    /// [`plan`](CatalogSync::plan) what would change, look at it, then
+    /// [`apply`](CatalogSync::apply) it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+    /// use dintero_products::{Currency, Desired, NewProduct, Price};
+    ///
+    /// let desired = Desired::products(vec![
+    ///     NewProduct::new("Stablestol").id("Stol22").price(Price::new(10900, Currency::NOK)).group("B1"),
+    /// ]);
+    /// let sync = client.products("S23").sync(desired).prune(true);
+    /// let plan = sync.plan().await?;
+    /// print!("{plan}"); // a readable diff
+    /// let report = sync.apply(&plan).await?;
+    /// assert!(report.is_success());
+    /// # Ok(()) }
+    /// ```
+    pub fn sync(&self, desired: Desired) -> CatalogSync {
+        CatalogSync::new(self.clone(), desired)
+    }
+
     /// Deletes a product and returns it as it was. This calls
     /// `DELETE .../products/{product_id}`, which appears nowhere in Dintero's published reference.
     pub async fn delete<I: IntoChecked<ProductId>>(&self, id: I) -> Result<Product> {
@@ -299,6 +329,17 @@ impl Resource for Products {
 }
 
 impl Ops for Products {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn with_client(&self, client: Client) -> Self {
+        Self {
+            client,
+            ..self.clone()
+        }
+    }
+
     const WHAT: &'static str = "product";
 
     fn get_item<'a>(&'a self, id: &'a ProductId) -> BoxFuture<'a, Result<Product>> {
