@@ -19,6 +19,15 @@ pub struct Catalog {
     raw: types::CatalogResponse,
 }
 
+/// What the API returns, as the SDK's type: for a `Catalog` read from elsewhere, such as a file of
+/// the API's JSON. Fails when the id is missing.
+impl TryFrom<types::CatalogResponse> for Catalog {
+    type Error = Error;
+    fn try_from(raw: types::CatalogResponse) -> Result<Self> {
+        Self::from_raw(raw)
+    }
+}
+
 impl Catalog {
     /// Wraps what the API returned; a catalog without its `catalog_id` is not usable.
     pub(crate) fn from_raw(raw: types::CatalogResponse) -> Result<Self> {

@@ -19,6 +19,15 @@ pub struct Group {
     raw: types::GroupResponse,
 }
 
+/// What the API returns, as the SDK's type: for a `Group` read from elsewhere, such as a file of
+/// the API's JSON. Fails when the id is missing.
+impl TryFrom<types::GroupResponse> for Group {
+    type Error = Error;
+    fn try_from(raw: types::GroupResponse) -> Result<Self> {
+        Self::from_raw(raw)
+    }
+}
+
 impl Group {
     /// Wraps what the API returned; a group without its `group_id` is not usable.
     pub(crate) fn from_raw(raw: types::GroupResponse) -> Result<Self> {

@@ -25,6 +25,15 @@ pub struct Product {
     raw: types::ProductDetails,
 }
 
+/// What the API returns, as the SDK's type: for a `Product` read from elsewhere, such as a file of
+/// the API's JSON. Fails when the id is missing.
+impl TryFrom<types::ProductDetails> for Product {
+    type Error = Error;
+    fn try_from(raw: types::ProductDetails) -> Result<Self> {
+        Self::from_raw(raw)
+    }
+}
+
 impl Product {
     /// Wraps what the API returned; a product without its `product_id` is not usable.
     pub(crate) fn from_raw(raw: types::ProductDetails) -> Result<Self> {
