@@ -328,7 +328,7 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
         .start()
         .await
         .expect("the fake server starts on loopback");
-    let seeded = config.seeded_products / 5;
+    let seeded = config.seeded_products / 10;
     fake.seed_catalog(ACCOUNT, SYNC_CATALOG, "Sync");
     fake.seed_products(ACCOUNT, SYNC_CATALOG, seeded);
     let desired_count = seeded + config.creates;
@@ -350,7 +350,7 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
         .products(SYNC_CATALOG)
         .sync(desired)
         .prune(true)
-        .concurrency(config.concurrency)
+        .concurrency(2 * config.concurrency)
         .on_progress({
             let (applied, stop_at, enough) = (applied.clone(), stop_at.clone(), enough.clone());
             move |event| {

@@ -29,7 +29,7 @@ tasks:
                   sequential loop, and peak memory; prints a table and `ratio` lines (release build)
   coldbuild       time a cold debug build of a small program using the SDK against the same
                   program on reqwest alone, in a temporary directory; prints
-                  `ratio cold build sdk/reqwest: X`
+                  `ratio cold build sdk/reqwest: X` (wall time) and the ratio of processor time
       --rounds N      interleaved rounds, the best of each side is reported (default 1)
       --keep          keep the temporary directory (programs, build logs, target directories)
 ";

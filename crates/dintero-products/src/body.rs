@@ -2,9 +2,9 @@
 //!
 //! progenitor's generated code reads a whole body with `Response::bytes()`, and so did the token
 //! fetch: a hostile or broken server could make the client buffer gigabytes. Every response is
-//! therefore re-wrapped, before anything reads it, in a stream that fails once more than the
-//! limit has arrived; reading stops there and the connection is dropped. A `Content-Length`
-//! already over the limit fails at the first read, before any of the body is buffered.
+//! therefore checked before anything reads it: a `Content-Length` over the limit fails at the
+//! first read, and a body of unknown length is re-wrapped in a stream that fails once more than
+//! the limit has arrived; reading stops there and the connection is dropped.
 
 use futures::{StreamExt, stream};
 use reqwest::StatusCode;
@@ -28,13 +28,19 @@ impl fmt::Display for BodyTooLarge {
 impl std::error::Error for BodyTooLarge {}
 
 /// `response`, with a body that fails once more than `limit` bytes arrive.
+///
+/// A body whose `Content-Length` is within the limit is left as it is: HTTP framing already
+/// stops it there, and the pagination hot path pays nothing. A body announced over the limit
+/// fails at the first read, before any of it is buffered; a body of unknown length (chunked) is
+/// counted as it streams.
 pub(crate) fn limited(mut response: reqwest::Response, limit: usize) -> reqwest::Response {
-    let announced_too_large = response
-        .content_length()
-        .is_some_and(|length| length > limit as u64);
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length <= limit as u64) {
+        return response;
+    }
     let (status, version) = (response.status(), response.version());
     let headers = std::mem::take(response.headers_mut());
-    let body = if announced_too_large {
+    let body = if announced.is_some() {
         reqwest::Body::wrap_stream(stream::once(async move {
             Err::<bytes::Bytes, BoxError>(Box::new(BodyTooLarge { limit }))
         }))

@@ -5,9 +5,10 @@
 //! unlimited. On a 429 it pauses every call until the server's `Retry-After` has passed, and sets
 //! the rate to a little under what actually got through: the successes of the last ten seconds
 //! over that span including the pause, which is what a server's bucket lets through when it is
-//! pressed. Each second without a 429, the rate grows by one per cent, so a limit that was
-//! raised is found again. The AWS SDK's adaptive retry mode works the same way, with CUBIC
-//! instead of this linear climb.
+//! pressed; but never less than a quarter of the most that ever got through in one second, so
+//! that 429s a server sends whatever the rate cannot drive it to nothing. Each second without a
+//! 429, the rate grows by one per cent, so a limit that was raised is found again. The AWS SDK's adaptive retry mode works the same way, with CUBIC
+//! instead of this slow climb.
 //!
 //! Why not `governor`: its quota is fixed when it is built, and this one changes at every 429.
 
@@ -21,12 +22,18 @@ const WINDOW: Duration = Duration::from_secs(10);
 /// The window is counted in slots of this length.
 const SLOT: Duration = Duration::from_millis(100);
 const SLOTS: usize = (WINDOW.as_millis() / SLOT.as_millis()) as usize;
+/// The slots of one second, over which the peak is counted.
+const SECOND_SLOTS: u64 = 1000 / SLOT.as_millis() as u64;
 /// The rate after a 429 is this share of what got through.
 const BACKOFF: f64 = 0.95;
 /// Per second without a 429, the rate grows by this share (compounded).
 const GROWTH_PER_SECOND: f64 = 0.01;
 /// Never slower than this, in requests per second.
 const MIN_RATE: f64 = 0.5;
+/// Never slower than this share of the most that ever got through in one second. A server that
+/// answers 429 now and then whatever the rate (a flaky proxy) would otherwise drive the rate
+/// down for ever, each pause lowering the next estimate.
+const FLOOR_OF_PEAK: f64 = 0.25;
 /// A `Retry-After` longer than this pauses the job for this long (the call itself still fails
 /// when its own time budget runs out).
 const MAX_PAUSE: Duration = Duration::from_secs(300);
@@ -62,6 +69,8 @@ struct State {
     /// counted from `started`.
     successes: [u32; SLOTS],
     newest: u64,
+    /// The most successes seen in one second.
+    peak: f64,
     throttled: u64,
 }
 
@@ -110,6 +119,7 @@ impl RateLimiter {
                 started: now,
                 successes: [0; SLOTS],
                 newest: 0,
+                peak: 0.0,
                 throttled: 0,
             })),
         }
@@ -192,7 +202,8 @@ impl RateLimiter {
             return;
         }
         let got_through = state.recent_rate(now, until);
-        let new = (got_through * BACKOFF).max(MIN_RATE);
+        let floor = (state.peak * FLOOR_OF_PEAK).max(MIN_RATE);
+        let new = (got_through * BACKOFF).max(floor);
         state.rate = Some(state.rate.map_or(new, |r| r.min(new).max(MIN_RATE)));
         state.last_growth = until;
         state.next_slot = until;
@@ -208,6 +219,13 @@ impl State {
         self.advance(self.slot_index(now));
         let i = (self.newest % SLOTS as u64) as usize;
         self.successes[i] = self.successes[i].saturating_add(1);
+        let last_second: u64 = (0..SECOND_SLOTS)
+            .map(|back| {
+                let slot = (self.newest + SLOTS as u64 - back) % SLOTS as u64;
+                u64::from(self.successes[slot as usize])
+            })
+            .sum();
+        self.peak = self.peak.max(last_second as f64);
     }
 
     /// Moves the ring to slot `to`, clearing the slots passed over.
@@ -299,5 +317,24 @@ mod tests {
         limiter.throttle(Some(Duration::MAX));
         limiter.throttle(Some(Duration::ZERO));
         assert!(limiter.rate().unwrap() >= MIN_RATE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttles_sent_whatever_the_rate_do_not_drive_it_to_nothing() {
+        let limiter = RateLimiter::adaptive();
+        // A second at 400 per second, then a 429 after every 20 requests, each with a pause.
+        for _ in 0..400 {
+            limiter.succeeded();
+            tokio::time::advance(Duration::from_micros(2_500)).await;
+        }
+        for _ in 0..50 {
+            limiter.throttle(Some(Duration::from_secs(1)));
+            for _ in 0..20 {
+                limiter.acquire().await;
+                limiter.succeeded();
+            }
+        }
+        let rate = limiter.rate().unwrap();
+        assert!(rate >= 100.0, "a quarter of the peak at least: {rate}");
     }
 }

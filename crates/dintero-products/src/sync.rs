@@ -188,6 +188,76 @@ struct Planned {
     fields: FieldSet,
 }
 
+/// Where an id sits in a [`Ledger`]'s text.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u16,
+}
+
+/// What the plan knows of one product of the catalog.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    id: Span,
+    fingerprint: Fingerprint,
+    /// `None` until a desired product with its id turns up; then what to do with it.
+    planned: Option<Option<Planned>>,
+}
+
+/// The ids a plan holds, compactly: all in one string, the entries in vectors sorted by id.
+/// No hash table: with its spare capacity it took twice the memory for a million products.
+#[derive(Debug, Default)]
+struct Ledger {
+    text: String,
+    /// The catalog's products, sorted by id once listed.
+    held: Vec<Held>,
+    /// Desired products the catalog does not hold, sorted by id once planned.
+    creates: Vec<Span>,
+}
+
+impl Ledger {
+    fn push(&mut self, id: &str) -> Result<Span> {
+        let too_many = || Error::Config("too many product ids for one plan (4 GiB of ids)".into());
+        let start = u32::try_from(self.text.len()).map_err(|_| too_many())?;
+        let len = u16::try_from(id.len()).map_err(|_| too_many())?;
+        self.text.push_str(id);
+        Ok(Span { start, len })
+    }
+
+    fn id(&self, span: Span) -> &str {
+        span_text(&self.text, span)
+    }
+
+    fn held(&self, id: &str) -> Option<usize> {
+        self.held
+            .binary_search_by(|h| self.id(h.id).cmp(id))
+            .ok()
+    }
+
+    /// What the plan does to the product `id`, if anything (deletes excepted).
+    fn planned(&self, id: &str) -> Option<Planned> {
+        match self.held(id) {
+            Some(i) => self.held[i].planned.flatten(),
+            None => self
+                .creates
+                .binary_search_by(|c| self.id(*c).cmp(id))
+                .ok()
+                .map(|_| Planned {
+                    action: Action::Create,
+                    fields: FieldSet::default(),
+                }),
+        }
+    }
+
+    /// The catalog's products no desired product named.
+    fn not_desired(&self) -> impl Iterator<Item = &str> {
+        self.held
+            .iter()
+            .filter(|h| h.planned.is_none())
+            .map(|h| self.id(h.id))
+    }
+}
+
 /// The desired state of a catalog: its products, read from a source that can be read twice
 /// (once to plan, once to apply), and the groups they belong to.
 #[derive(Clone)]
@@ -286,6 +356,16 @@ pub enum Progress<'a> {
     },
 }
 
+/// The id at `span`: spans are made only by [`Ledger::push`], so they always lie within the text.
+fn span_text(text: &str, span: Span) -> &str {
+    let start = span.start as usize;
+    &text[start..start + usize::from(span.len)]
+}
+
+fn desired_twice(id: &str) -> Error {
+    Error::Config(format!("product id {id} is desired twice"))
+}
+
 /// How many updates the plan shows with old and new values; the others name their fields.
 const DETAILED_UPDATES: usize = 100;
 
@@ -339,18 +419,24 @@ impl CatalogSync {
         let groups = self.plan_groups().await?;
 
         // The catalog as it is: an id and a fingerprint per product, nothing else.
-        let mut remote: HashMap<Box<str>, (Fingerprint, bool)> = HashMap::new();
+        let mut ledger = Ledger::default();
         let mut listed = self.products.list().limit(crate::PageSize::MAX).items();
         while let Some(product) = listed.next().await.transpose()? {
-            remote.insert(product.id().into(), (product_fingerprint(&product), false));
-            if remote.len().is_multiple_of(1000) {
-                self.report(Progress::Listed(remote.len()));
+            let held = Held {
+                id: ledger.push(product.id())?,
+                fingerprint: product_fingerprint(&product),
+                planned: None,
+            };
+            ledger.held.push(held);
+            if ledger.held.len().is_multiple_of(1000) {
+                self.report(Progress::Listed(ledger.held.len()));
             }
         }
-        self.report(Progress::Listed(remote.len()));
-        let remote_count = remote.len();
+        self.report(Progress::Listed(ledger.held.len()));
+        let Ledger { text, held, .. } = &mut ledger;
+        held.sort_unstable_by(|a, b| span_text(text, a.id).cmp(span_text(text, b.id)));
+        held.shrink_to_fit();
 
-        let mut changes: HashMap<Box<str>, Planned> = HashMap::new();
         let mut details = Vec::new();
         let mut desired_count: usize = 0;
         let mut unchanged = 0;
@@ -363,35 +449,31 @@ impl CatalogSync {
                     product.writable_fields().name.as_deref().unwrap_or_default()
                 ))
             })?;
-            let wanted = desired_fingerprint(&product);
-            let twice = || Error::Config(format!("product id {id} is desired twice"));
-            match remote.get_mut(id.as_str()) {
-                Some((_, true)) => return Err(twice()),
-                Some((held, seen)) => {
-                    *seen = true;
-                    let fields = differing(held, &wanted);
+            match ledger.held(id.as_str()) {
+                Some(i) => {
+                    let held = &mut ledger.held[i];
+                    if held.planned.is_some() {
+                        return Err(desired_twice(id.as_str()));
+                    }
+                    let fields = differing(&held.fingerprint, &desired_fingerprint(&product));
                     if fields.is_empty() {
+                        held.planned = Some(None);
                         unchanged += 1;
-                        continue;
-                    }
-                    let action = if fields.contains(Field::Groups) {
-                        Action::Recreate
                     } else {
-                        Action::Update
-                    };
-                    if details.len() < DETAILED_UPDATES {
-                        details.push((id.clone(), product.clone()));
+                        let action = if fields.contains(Field::Groups) {
+                            Action::Recreate
+                        } else {
+                            Action::Update
+                        };
+                        held.planned = Some(Some(Planned { action, fields }));
+                        if details.len() < DETAILED_UPDATES {
+                            details.push((id.clone(), product.clone()));
+                        }
                     }
-                    changes.insert(id.as_str().into(), Planned { action, fields });
                 }
                 None => {
-                    let planned = Planned {
-                        action: Action::Create,
-                        fields: FieldSet::default(),
-                    };
-                    if changes.insert(id.as_str().into(), planned).is_some() {
-                        return Err(twice());
-                    }
+                    let span = ledger.push(id.as_str())?;
+                    ledger.creates.push(span);
                 }
             }
             if desired_count.is_multiple_of(1000) {
@@ -399,18 +481,15 @@ impl CatalogSync {
             }
         }
         self.report(Progress::Compared(desired_count));
-        let mut deletes: Vec<Box<str>> = Vec::new();
-        let mut kept = 0;
-        for (id, (_, seen)) in remote {
-            if !seen {
-                if self.prune {
-                    deletes.push(id);
-                } else {
-                    kept += 1;
-                }
-            }
+        let Ledger { text, creates, .. } = &mut ledger;
+        creates.sort_unstable_by(|a, b| span_text(text, *a).cmp(span_text(text, *b)));
+        if let Some(pair) = creates
+            .windows(2)
+            .find(|pair| span_text(text, pair[0]) == span_text(text, pair[1]))
+        {
+            return Err(desired_twice(span_text(text, pair[0])));
         }
-        deletes.sort_unstable();
+        creates.shrink_to_fit();
 
         // Old and new values for the first updates, fetched now (list requests only).
         let mut shown = BTreeMap::new();
@@ -422,11 +501,9 @@ impl CatalogSync {
         Ok(Plan {
             catalog: catalog.to_string(),
             groups,
-            changes: Arc::new(changes),
-            deletes: Arc::new(deletes),
+            ledger: Arc::new(ledger),
+            prune: self.prune,
             unchanged,
-            not_desired_kept: kept,
-            remote: remote_count,
             desired: desired_count,
             details: shown,
         })
@@ -506,13 +583,20 @@ impl CatalogSync {
             return Ok(report);
         }
 
-        let changes = plan.changes.clone();
+        let ledger = plan.ledger.clone();
+        let deletes: Vec<ProductId> = if plan.prune {
+            ledger
+                .not_desired()
+                .filter_map(|id| ProductId::new(id).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let writes = self
             .desired
             .read()
             .filter_map(move |product| {
-                let id = product.product_id()?.as_str();
-                let planned = changes.get(id)?;
+                let planned = ledger.planned(product.product_id()?.as_str())?;
                 Some((planned.action, product))
             })
             .flat_map(|(action, product)| {
@@ -528,14 +612,7 @@ impl CatalogSync {
                 };
                 writes
             })
-            .chain(
-                plan.deletes
-                    .as_ref()
-                    .clone()
-                    .into_iter()
-                    .filter_map(|id| ProductId::new(&*id).ok())
-                    .map(Write::Delete),
-            );
+            .chain(deletes.into_iter().map(Write::Delete));
         let mut run = self
             .products
             .bulk()
@@ -548,7 +625,7 @@ impl CatalogSync {
                 .as_ref()
                 .map_or("", ProductId::as_str)
                 .to_string();
-            let planned = plan.changes.get(id.as_str()).map(|p| p.action);
+            let planned = plan.ledger.planned(&id).map(|p| p.action);
             let action = match (outcome.kind, planned) {
                 (WriteKind::Replace, _) => Action::Update,
                 (WriteKind::Delete, None) => Action::Delete,
@@ -625,11 +702,9 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
 pub struct Plan {
     catalog: String,
     groups: Vec<GroupChange>,
-    changes: Arc<HashMap<Box<str>, Planned>>,
-    deletes: Arc<Vec<Box<str>>>,
+    ledger: Arc<Ledger>,
+    prune: bool,
     unchanged: usize,
-    not_desired_kept: usize,
-    remote: usize,
     desired: usize,
     details: BTreeMap<Box<str>, Vec<(Field, String, String)>>,
 }
@@ -657,19 +732,23 @@ pub struct Summary {
 impl Plan {
     /// The counts.
     pub fn summary(&self) -> Summary {
+        let not_desired = self.ledger.not_desired().count();
         let mut summary = Summary {
-            delete: self.deletes.len(),
+            create: self.ledger.creates.len(),
             unchanged: self.unchanged,
-            not_desired_kept: self.not_desired_kept,
             groups: self.groups.len(),
             ..Summary::default()
         };
-        for planned in self.changes.values() {
+        if self.prune {
+            summary.delete = not_desired;
+        } else {
+            summary.not_desired_kept = not_desired;
+        }
+        for planned in self.ledger.held.iter().filter_map(|h| h.planned.flatten()) {
             match planned.action {
-                Action::Create => summary.create += 1,
                 Action::Update => summary.update += 1,
                 Action::Recreate => summary.recreate += 1,
-                Action::Delete => summary.delete += 1,
+                Action::Create | Action::Delete => {}
             }
         }
         summary
@@ -677,7 +756,7 @@ impl Plan {
 
     /// Whether applying would write nothing.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty() && self.deletes.is_empty() && self.groups.is_empty()
+        self.writes() == 0
     }
 
     /// How many writes applying would make, at most (a recreate is two).
@@ -689,23 +768,29 @@ impl Plan {
     /// Every product change, sorted by id: the id, what is done, and for an update or a
     /// recreate the fields that differ.
     pub fn changes(&self) -> Vec<(&str, Action, FieldSet)> {
-        let mut out: Vec<_> = self
-            .changes
+        let ledger = &self.ledger;
+        let held = ledger.held.iter().filter_map(|h| {
+            let id = ledger.id(h.id);
+            match h.planned {
+                Some(Some(p)) => Some((id, p.action, p.fields)),
+                Some(None) => None,
+                None => self
+                    .prune
+                    .then_some((id, Action::Delete, FieldSet::default())),
+            }
+        });
+        let creates = ledger
+            .creates
             .iter()
-            .map(|(id, p)| (&**id, p.action, p.fields))
-            .chain(
-                self.deletes
-                    .iter()
-                    .map(|id| (&**id, Action::Delete, FieldSet::default())),
-            )
-            .collect();
+            .map(|c| (ledger.id(*c), Action::Create, FieldSet::default()));
+        let mut out: Vec<_> = held.chain(creates).collect();
         out.sort_unstable_by(|a, b| a.0.cmp(b.0));
         out
     }
 
     /// How many products the catalog held, and how many were desired, when planned.
     pub fn sizes(&self) -> (usize, usize) {
-        (self.remote, self.desired)
+        (self.ledger.held.len(), self.desired)
     }
 }
 

@@ -12,6 +12,9 @@
 //!    1; the same sync again (it must write nothing); 5,000 new products against a fake limited
 //!    to 200 requests per second; and the peak memory of planning 1,000,000 products over
 //!    planning 100,000, per product.
+//! 5. Peak resident memory of a child process running the command line's
+//!    `products export --format csv --output FILE` (its library entry, `dintero_products_cli::run`)
+//!    on a catalog of 1,000,000 products against one of 10,000 (100,000 in `--quick`).
 
 use dintero_products::{Currency, Desired, NewProduct, PageSize, Price, RetryPolicy};
 use dintero_products_client::types;
@@ -33,6 +36,9 @@ async fn main() -> Result<()> {
             "--memory-child" => return memory_child(base_url, id, secret, n.parse()?).await,
             "--plan-memory-child" => {
                 return plan_memory_child(base_url, id, secret, n.parse()?).await;
+            }
+            "--cli-export-memory-child" => {
+                return cli_export_memory_child(base_url, id, secret, n.parse()?).await;
             }
             _ => {}
         }
@@ -129,6 +135,25 @@ async fn main() -> Result<()> {
     }
     println!();
 
+    let export_sizes: [u32; 2] = if quick {
+        [10_000, 100_000]
+    } else {
+        [10_000, 1_000_000]
+    };
+    let export_peaks = cli_export_memory(export_sizes).await?;
+    println!(
+        "peak resident memory of a process running `dintero-products products export --format csv --output FILE` on N products"
+    );
+    for (n, (kib, wall)) in export_sizes.iter().zip(&export_peaks) {
+        println!(
+            "{:<34} {:>10} KiB {:>10.0} products/s (the whole process)",
+            format!("N = {n}"),
+            kib,
+            f64::from(*n) / wall.as_secs_f64()
+        );
+    }
+    println!();
+
     println!(
         "ratio facade/raw: {:.3}",
         raw.as_secs_f64() / facade.as_secs_f64()
@@ -161,7 +186,90 @@ async fn main() -> Result<()> {
         "sync bytes/product: {:.0}",
         (extra_kib * 1024) as f64 / f64::from(plan_sizes[1] - plan_sizes[0])
     );
+    println!(
+        "ratio cli export memory {}/{}: {:.3}",
+        short(export_sizes[1]),
+        short(export_sizes[0]),
+        export_peaks[1].0 as f64 / export_peaks[0].0 as f64
+    );
     Ok(())
+}
+
+fn cli_catalog(n: u32) -> String {
+    format!("CLI{n}")
+}
+
+/// Peak RSS (KiB) and wall time of a child process exporting a catalog of N products to a CSV
+/// file through the command line's library entry, for each size; the fake runs in this
+/// process, so it is not counted.
+async fn cli_export_memory(sizes: [u32; 2]) -> Result<Vec<(u64, Duration)>> {
+    let fake = FakeServer::start().await;
+    let mut peaks = Vec::new();
+    for n in sizes {
+        fake.seed_catalog(ACCOUNT, &cli_catalog(n), "CLI export");
+        fake.seed_products(ACCOUNT, &cli_catalog(n), n);
+        let started = Instant::now();
+        let peak = child_peak(&fake, "--cli-export-memory-child", n).await?;
+        peaks.push((peak, started.elapsed()));
+    }
+    Ok(peaks)
+}
+
+/// The child: `dintero-products products export --catalog CLI<n> --format csv --output FILE`,
+/// as the binary's `main` runs it, then a check that the file holds a header and n rows.
+async fn cli_export_memory_child(base_url: &str, id: &str, secret: &str, n: u32) -> Result<()> {
+    let file = std::env::temp_dir().join(format!(
+        "dintero-products-bench-{}-{n}.csv",
+        std::process::id()
+    ));
+    let path = file.to_string_lossy().into_owned();
+    let env = dintero_products_cli::Env::empty().set("DINTERO_CLIENT_SECRET", secret);
+    let args = [
+        "dintero-products",
+        "--quiet",
+        "--account-id",
+        ACCOUNT,
+        "--client-id",
+        id,
+        "--base-url",
+        base_url,
+        "products",
+        "export",
+        "--catalog",
+        &cli_catalog(n),
+        "--format",
+        "csv",
+        "--output",
+        &path,
+    ];
+    let code = dintero_products_cli::run_code(args, &env).await;
+    // Read before the check below, which reads the file.
+    let peak = peak_rss_kib()?;
+    let lines = count_lines(&file);
+    let _ = std::fs::remove_file(&file);
+    if code != 0 {
+        return Err(format!("the export exited with {code}").into());
+    }
+    if lines? != u64::from(n) + 1 {
+        return Err(format!("the export of {n} products is not a header and {n} rows").into());
+    }
+    println!("peak_rss_kib={peak}");
+    Ok(())
+}
+
+/// Lines in a file, read in blocks (the file can be large).
+fn count_lines(path: &std::path::Path) -> Result<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut block = vec![0u8; 64 * 1024];
+    let mut lines = 0;
+    loop {
+        let read = file.read(&mut block)?;
+        if read == 0 {
+            return Ok(lines);
+        }
+        lines += block[..read].iter().filter(|b| **b == b'\n').count() as u64;
+    }
 }
 
 /// `n` new products for a sync, all different.

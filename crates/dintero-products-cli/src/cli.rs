@@ -1,0 +1,379 @@
+//! The command line's grammar: every command, flag and help text, as clap derive types.
+
+use crate::files::FileFormat;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The CSV and JSON Lines formats, shown by the help of the commands that read or write files.
+pub(crate) const FILES_HELP: &str = include_str!("columns.txt");
+
+const MAIN_HELP: &str = "\
+EXAMPLES
+  # Try every command on a demo catalog, no account needed
+  dintero-products --demo products list --catalog DEMO
+  dintero-products --demo products export --catalog DEMO --format csv --output demo.csv
+  dintero-products --demo products sync --catalog DEMO demo.csv --dry-run
+
+  # Against an account: credentials from the environment
+  export DINTERO_ACCOUNT_ID=T12345678 DINTERO_CLIENT_ID=... DINTERO_CLIENT_SECRET=...
+  dintero-products catalogs list
+  dintero-products products import --catalog S23 products.csv --report report.jsonl
+
+CREDENTIALS
+  DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET, DINTERO_BASE_URL and
+  DINTERO_AUDIENCE, or the flags of the same names. The secret is read only from
+  DINTERO_CLIENT_SECRET or --client-secret-file (`-` for standard input), and never printed.
+
+OUTPUT
+  Data goes to standard output (or the file --output names); progress, notes and errors go
+  to standard error. Listings are a table on a terminal and JSON Lines otherwise
+  (--format table|json).
+
+EXIT STATUS
+  0 everything went through; 1 some rows or writes failed, or a request failed;
+  2 a usage or configuration error (a bad flag, missing credentials, an unreadable file).";
+
+/// `dintero-products`: the catalogs, groups and products of a Dintero account, from a shell.
+#[derive(Debug, Parser)]
+#[command(
+    name = "dintero-products",
+    version,
+    about = "The catalogs, groups and products of a Dintero account: list, export, import and sync",
+    after_help = MAIN_HELP,
+    propagate_version = true,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Where to connect, and how.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes, before or after the command's name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// The account: T (test) or P (production) and 8 digits [env: DINTERO_ACCOUNT_ID]
+    #[arg(short = 'a', long, global = true, value_name = "AID")]
+    pub account_id: Option<String>,
+
+    /// The API client's id [env: DINTERO_CLIENT_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from FILE (`-`: standard input) instead of DINTERO_CLIENT_SECRET
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// The API's base URL (default https://api.dintero.com/v1) [env: DINTERO_BASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// The audience tokens are asked for, if not Dintero's [env: DINTERO_AUDIENCE]
+    #[arg(long, global = true, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+
+    /// Run against a demo server started in this process, with catalog DEMO (24 products in 4
+    /// groups); no account needed, nothing leaves this machine, nothing is kept
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// No progress lines or bars on standard error (errors are still shown)
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, create and delete catalogs
+    #[command(subcommand, arg_required_else_help = true)]
+    Catalogs(CatalogsCommand),
+    /// List, get, create and delete product groups
+    #[command(subcommand, arg_required_else_help = true)]
+    Groups(GroupsCommand),
+    /// List, get, delete, export, import and sync the products of a catalog
+    #[command(subcommand, arg_required_else_help = true)]
+    Products(ProductsCommand),
+    /// Print a shell completion script
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products completions bash > ~/.local/share/bash-completion/completions/dintero-products
+  dintero-products completions zsh > \"${fpath[1]}/_dintero-products\"
+  dintero-products completions fish > ~/.config/fish/completions/dintero-products.fish")]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `catalogs ...`
+#[derive(Debug, Subcommand)]
+pub enum CatalogsCommand {
+    /// List the account's catalogs
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products catalogs list
+  dintero-products catalogs list --format json --output catalogs.jsonl")]
+    List(ListArgs),
+    /// Create a catalog
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products catalogs create S23 --name \"Summer 2023\"")]
+    Create(CreateArgs),
+    /// Delete a catalog and every product in it
+    #[command(after_help = "\
+Asks for confirmation on a terminal; elsewhere --yes is required.
+
+EXAMPLES
+  dintero-products catalogs delete S23
+  dintero-products catalogs delete S23 --yes")]
+    Delete {
+        /// The catalog's id
+        id: String,
+        /// Do not ask for confirmation
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+}
+
+/// `groups ...`
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    /// List the account's product groups
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products groups list
+  dintero-products groups list --format json | jq -r .group_id")]
+    List(ListArgs),
+    /// Show one group
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products groups get CHAIRS
+  dintero-products groups get CHAIRS --format json")]
+    Get(GetArgs),
+    /// Create a group
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products groups create CHAIRS --name Chairs")]
+    Create(CreateArgs),
+    /// Delete a group
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products groups delete CHAIRS")]
+    Delete {
+        /// The group's id
+        id: String,
+    },
+}
+
+/// `products ...`
+#[derive(Debug, Subcommand)]
+pub enum ProductsCommand {
+    /// List the products of a catalog
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products products list --catalog S23
+  dintero-products products list -c S23 --name chair --limit 20
+  dintero-products products list -c S23 --format json > products.jsonl")]
+    List {
+        /// The catalog
+        #[arg(short = 'c', long, value_name = "CATALOG")]
+        catalog: String,
+        /// Only products whose name matches (the API decides how)
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Show one product
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products products get --catalog S23 CH-1001
+  dintero-products products get -c S23 CH-1001 --format json")]
+    Get {
+        /// The catalog
+        #[arg(short = 'c', long, value_name = "CATALOG")]
+        catalog: String,
+        #[command(flatten)]
+        get: GetArgs,
+    },
+    /// Delete products
+    #[command(after_help = "\
+EXAMPLES
+  dintero-products products delete --catalog S23 CH-1001
+  dintero-products products delete -c S23 CH-1001 CH-1002 CH-1003")]
+    Delete {
+        /// The catalog
+        #[arg(short = 'c', long, value_name = "CATALOG")]
+        catalog: String,
+        /// The products' ids
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Deletes in flight at once (1 to 64)
+        #[arg(short = 'j', long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+    },
+    /// Write every product of a catalog to a file or standard output, as it is read
+    #[command(after_help = format!("\
+The products are written as they arrive, page after page: memory stays the same whatever the
+catalog's size. With --output, the file is written beside its destination and renamed when
+complete, so a failed export leaves no partial file.
+
+EXAMPLES
+  dintero-products products export --catalog S23 > s23.jsonl
+  dintero-products products export -c S23 --format csv --output s23.csv
+  dintero-products products export -c S23 -o s23.csv        (the format from the extension)
+
+{FILES_HELP}"))]
+    Export {
+        /// The catalog
+        #[arg(short = 'c', long, value_name = "CATALOG")]
+        catalog: String,
+        /// The file format [default: from --output's extension, else jsonl]
+        #[arg(short = 'f', long, value_enum)]
+        format: Option<FileFormat>,
+        /// Write to FILE instead of standard output
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Create or update every product of a file (an upsert per row)
+    #[command(after_help = format!("\
+Each row creates its product, or, when the id exists, sets the fields the row sets and keeps
+the others. A product's groups are set when it is created: the API cannot change an existing
+product's groups (`products sync` does, by deleting and creating it again). A bad row is
+reported with its file, line and column, and the other rows still go through.
+
+EXAMPLES
+  dintero-products products import --catalog S23 products.csv
+  dintero-products products import -c S23 products.jsonl --report report.jsonl
+  dintero-products products import -c S23 export.txt --format csv --concurrency 16
+
+{FILES_HELP}"))]
+    Import(ImportArgs),
+    /// Make a catalog hold exactly the products of a file: plan, show the diff, apply
+    #[command(after_help = format!("\
+The plan compares the file with the catalog, sending only list requests, and is printed as a
+diff (+ create, ~ update, ± recreate: the groups differ, - delete) with a summary. Then it is
+applied, groups first. Products in the catalog but not in the file are kept, unless --prune:
+then they are deleted, after a confirmation on a terminal (elsewhere --yes is required).
+Syncing again right after changes nothing.
+
+EXAMPLES
+  dintero-products products sync --catalog S23 products.csv --dry-run
+  dintero-products products sync -c S23 products.csv
+  dintero-products products sync -c S23 products.jsonl --prune --yes --report sync.jsonl
+
+{FILES_HELP}"))]
+    Sync(SyncArgs),
+}
+
+/// The output flags of a listing.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format [default: table on a terminal, json (JSON Lines) otherwise]
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<ListFormat>,
+    /// Write to FILE instead of standard output
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// At most N items
+    #[arg(short = 'l', long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// `get` of one object.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The id
+    pub id: String,
+    /// Output format [default: table on a terminal, json otherwise]
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<ListFormat>,
+}
+
+/// `create` of a catalog or a group.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The id to give it
+    pub id: String,
+    /// The name customers see
+    #[arg(short = 'n', long)]
+    pub name: String,
+}
+
+/// `products import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The catalog
+    #[arg(short = 'c', long, value_name = "CATALOG")]
+    pub catalog: String,
+    /// The file: .csv, or .jsonl / .ndjson
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The file's format, whatever its extension
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Write one JSON line per row to FILE: {"line", "id", "outcome", "error"}
+    #[arg(short = 'r', long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Writes in flight at once (1 to 64)
+    #[arg(short = 'j', long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// `products sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The catalog
+    #[arg(short = 'c', long, value_name = "CATALOG")]
+    pub catalog: String,
+    /// The file: .csv, or .jsonl / .ndjson
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The file's format, whatever its extension
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Print the plan and stop: nothing but list requests are sent
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Delete the catalog's products that are not in the file
+    #[arg(long)]
+    pub prune: bool,
+    /// Do not ask for confirmation before deleting
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Writes in flight at once (1 to 64)
+    #[arg(short = 'j', long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Write one JSON line per row to FILE: {"line", "id", "outcome", "error"}
+    #[arg(short = 'r', long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// How a listing is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table, for people
+    Table,
+    /// JSON Lines, one object a line with the API's field names, for programs
+    #[value(alias = "jsonl", alias = "ndjson")]
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        // clap's own checks: no clashing short flags, defaults within their ranges, ...
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,186 @@
+//! From flags and environment variables to an SDK client; or, with `--demo`, a fake server
+//! started in this process.
+
+use crate::cli::GlobalArgs;
+use crate::error::CliError;
+use dintero_products::{Client, Secret};
+use dintero_products_fake::{DEMO_CATALOG_ID, FakeServer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+
+/// The account `--demo` uses unless `--account-id` names another.
+pub const DEMO_ACCOUNT_ID: &str = "T12345678";
+
+/// The environment variables the command line reads: `DINTERO_ACCOUNT_ID`,
+/// `DINTERO_CLIENT_ID`, `DINTERO_CLIENT_SECRET`, `DINTERO_BASE_URL` and `DINTERO_AUDIENCE`.
+///
+/// Passed to [`run`](crate::run) rather than read inside it, so a test or a benchmark can
+/// give a command its own. `Debug` shows the names only, never the values.
+#[derive(Clone, Default)]
+pub struct Env {
+    vars: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.vars.keys()).finish()
+    }
+}
+
+impl Env {
+    /// No variables.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// This process's `DINTERO_*` variables.
+    pub fn from_process() -> Self {
+        let vars = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .filter(|(k, _)| k.starts_with("DINTERO_"))
+            .collect();
+        Self { vars }
+    }
+
+    /// With `name` set to `value`.
+    pub fn set(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    /// A variable's value; an empty one counts as unset.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// A client, and the demo server it talks to when there is one (kept alive with it).
+pub(crate) struct Connection {
+    pub(crate) client: Client,
+    _demo: Option<FakeServer>,
+}
+
+const USER_AGENT: &str = concat!("dintero-products-cli/", env!("CARGO_PKG_VERSION"));
+
+/// Builds the client the flags and variables describe; flags win over variables.
+pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connection, CliError> {
+    if global.demo {
+        return demo(global).await;
+    }
+    let account = global
+        .account_id
+        .as_deref()
+        .or_else(|| env.get("DINTERO_ACCOUNT_ID"))
+        .ok_or_else(|| {
+            CliError::Usage(
+                "no account: pass --account-id or set DINTERO_ACCOUNT_ID (or try --demo)".into(),
+            )
+        })?;
+    let client_id = global
+        .client_id
+        .as_deref()
+        .or_else(|| env.get("DINTERO_CLIENT_ID"))
+        .ok_or_else(|| {
+            CliError::Usage(
+                "no client id: pass --client-id or set DINTERO_CLIENT_ID (or try --demo)".into(),
+            )
+        })?;
+    let secret = match &global.client_secret_file {
+        Some(path) => read_secret(path)?,
+        None => Secret::from(env.get("DINTERO_CLIENT_SECRET").ok_or_else(|| {
+            CliError::Usage(
+                "no client secret: set DINTERO_CLIENT_SECRET or pass --client-secret-file FILE (`-` reads standard input)".into(),
+            )
+        })?),
+    };
+    let mut builder = Client::builder()
+        .account_id(account)
+        .client_credentials(client_id, secret)
+        .user_agent(USER_AGENT);
+    if let Some(url) = global
+        .base_url
+        .as_deref()
+        .or_else(|| env.get("DINTERO_BASE_URL"))
+    {
+        builder = builder.base_url(url);
+    }
+    if let Some(audience) = global
+        .audience
+        .as_deref()
+        .or_else(|| env.get("DINTERO_AUDIENCE"))
+    {
+        builder = builder.audience(audience);
+    }
+    Ok(Connection {
+        client: builder.build()?,
+        _demo: None,
+    })
+}
+
+/// The secret in `path` (`-`: standard input), without the line break that usually ends it.
+/// Errors name the file, never what it holds.
+fn read_secret(path: &std::path::Path) -> Result<Secret, CliError> {
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|source| CliError::Input {
+        what: format!("cannot read the client secret from {}", path.display()),
+        source,
+    })?;
+    let secret = text.trim_end_matches(['\r', '\n']);
+    if secret.trim().is_empty() {
+        return Err(CliError::Usage(format!(
+            "the client secret file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Secret::from(secret.to_string()))
+}
+
+/// Starts the fake in this process with the demo catalog, and a client for it.
+async fn demo(global: &GlobalArgs) -> Result<Connection, CliError> {
+    let account = global.account_id.as_deref().unwrap_or(DEMO_ACCOUNT_ID);
+    // Checked here, since the fake seeds whatever it is given.
+    dintero_products::AccountId::new(account).map_err(dintero_products::Error::from)?;
+    let fake = FakeServer::builder()
+        .start()
+        .await
+        .map_err(|e| CliError::Failed(format!("cannot start the demo server: {e}")))?;
+    fake.seed_demo(account);
+    crate::output::note(&format!(
+        "demo: an in-memory Dintero server in this process, account {account}, catalog {DEMO_CATALOG_ID} (24 products); nothing is kept"
+    ));
+    let client = Client::builder()
+        .account_id(account)
+        .client_credentials(fake.client_id(), fake.client_secret())
+        .base_url(fake.base_url())
+        .user_agent(USER_AGENT)
+        .build()?;
+    Ok(Connection {
+        client,
+        _demo: Some(fake),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Env;
+
+    #[test]
+    fn an_env_shows_its_names_never_its_values() {
+        let env = Env::empty()
+            .set("DINTERO_CLIENT_SECRET", "s3cret-value")
+            .set("DINTERO_ACCOUNT_ID", " ");
+        let shown = format!("{env:?}");
+        assert_eq!(shown, "{\"DINTERO_ACCOUNT_ID\", \"DINTERO_CLIENT_SECRET\"}");
+        assert_eq!(env.get("DINTERO_CLIENT_SECRET"), Some("s3cret-value"));
+        assert_eq!(env.get("DINTERO_ACCOUNT_ID"), None, "blank counts as unset");
+    }
+}

@@ -1,0 +1,492 @@
+//! CSV: the columns documented in `columns.txt`, read and written through the `csv` crate.
+
+use super::{Place, Row, RowError, shorten};
+use crate::error::CliError;
+use chrono::{DateTime, SecondsFormat, Utc};
+use dintero_products::types;
+use dintero_products::{Currency, GroupId, NewProduct, Price, Product, ProductId, ProductUpdate};
+use std::io;
+use std::sync::Arc;
+
+/// The columns an export writes, in this order; an import takes any subset in any order.
+pub const CSV_COLUMNS: [&str; 17] = [
+    "id",
+    "name",
+    "price",
+    "currency",
+    "groups",
+    "description",
+    "unit",
+    "virtual",
+    "starting_at",
+    "stopping_at",
+    "dimension_color",
+    "dimension_config",
+    "dimension_size",
+    "dimension_style",
+    "dimension_variant",
+    "images",
+    "locations",
+];
+
+// Indexes into `CSV_COLUMNS`.
+const ID: usize = 0;
+const NAME: usize = 1;
+const PRICE: usize = 2;
+const CURRENCY: usize = 3;
+const GROUPS: usize = 4;
+const DESCRIPTION: usize = 5;
+const UNIT: usize = 6;
+const VIRTUAL: usize = 7;
+const STARTING_AT: usize = 8;
+const STOPPING_AT: usize = 9;
+const DIMENSION: [usize; 5] = [10, 11, 12, 13, 14];
+const IMAGES: usize = 15;
+const LOCATIONS: usize = 16;
+
+/// The products of a CSV file, row by row; see the crate docs for the columns.
+pub struct CsvProducts<R: io::Read> {
+    file: Arc<str>,
+    reader: csv::Reader<R>,
+    /// Where each of [`CSV_COLUMNS`] is in the file's rows, if it is there.
+    columns: [Option<usize>; CSV_COLUMNS.len()],
+    record: csv::StringRecord,
+    done: bool,
+}
+
+impl<R: io::Read> CsvProducts<R> {
+    /// Reads and checks the header row. `file` names the file in messages.
+    ///
+    /// Fails when there is no header row, or when it names a column twice, a column that is
+    /// not one of [`CSV_COLUMNS`] (a file without a header row has data there), or no `id`.
+    pub fn new(file: Arc<str>, input: R) -> Result<Self, CliError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(input);
+        let header_error = |message: String| {
+            CliError::Usage(format!(
+                "{file}, line 1: {message}; a CSV file needs a header row naming its columns: {}",
+                CSV_COLUMNS.join(", ")
+            ))
+        };
+        let headers = match reader.headers() {
+            Ok(headers) => headers.clone(),
+            Err(e) => return Err(header_error(format!("cannot read the header row ({e})"))),
+        };
+        if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
+            return Err(header_error(
+                "the file is empty or its first line is".into(),
+            ));
+        }
+        let mut columns = [None; CSV_COLUMNS.len()];
+        let mut unknown = Vec::new();
+        for (position, name) in headers.iter().enumerate() {
+            // Spreadsheets add a byte-order mark and change case; neither changes the meaning.
+            let wanted = name
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_ascii_lowercase();
+            match CSV_COLUMNS.iter().position(|c| *c == wanted) {
+                Some(k) if columns[k].is_some() => {
+                    return Err(header_error(format!(
+                        "column {:?} appears twice",
+                        CSV_COLUMNS[k]
+                    )));
+                }
+                Some(k) => columns[k] = Some(position),
+                None => unknown.push(format!("{:?}", shorten(name, 40))),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(header_error(format!(
+                "unknown column{} {}",
+                if unknown.len() > 1 { "s" } else { "" },
+                unknown.join(", ")
+            )));
+        }
+        if columns[ID].is_none() {
+            return Err(header_error("no `id` column".into()));
+        }
+        Ok(Self {
+            file,
+            reader,
+            columns,
+            record: csv::StringRecord::new(),
+            done: false,
+        })
+    }
+
+    fn cell(&self, column: usize) -> &str {
+        self.columns[column]
+            .and_then(|position| self.record.get(position))
+            .unwrap_or_default()
+    }
+
+    /// A text cell: an empty one is no value.
+    fn text(&self, column: usize) -> Option<String> {
+        Some(self.cell(column))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The current record as a product, or what is wrong with it.
+    fn parse(&self, line: u64) -> Result<Row, RowError> {
+        let raw_id = self.cell(ID).trim();
+        let id = Some(raw_id.to_string()).filter(|s| !s.is_empty());
+        let fail = |column: usize, message: String| RowError {
+            file: self.file.clone(),
+            line,
+            place: Place::Column {
+                number: self.columns[column].map_or(0, |p| p + 1),
+                name: CSV_COLUMNS[column].to_string(),
+            },
+            id: id.clone(),
+            message,
+            fatal: false,
+        };
+        if raw_id.is_empty() {
+            return Err(fail(ID, "missing id: every row needs one".into()));
+        }
+        let product_id = ProductId::new(raw_id).map_err(|e| fail(ID, e.to_string()))?;
+
+        let mut fields = ProductUpdate::new();
+        fields.name = self.text(NAME);
+        fields.description = self.text(DESCRIPTION);
+        fields.unit = self.text(UNIT);
+
+        let currency = match self.cell(CURRENCY).trim() {
+            "" => None,
+            code => Some(Currency::new(code).map_err(|e| fail(CURRENCY, e.to_string()))?),
+        };
+        // A currency without a price sets nothing: templates often fill the column for every
+        // row, priced or not.
+        fields.price = match self.cell(PRICE).trim() {
+            "" => None,
+            amount => {
+                let minor_units: i64 = amount.parse().map_err(|_| {
+                    let hint = if amount.contains(['.', ',']) {
+                        " (prices are in minor units: write 1250 for 12.50)"
+                    } else {
+                        ""
+                    };
+                    fail(
+                        PRICE,
+                        format!(
+                            "{:?} is not a whole number of minor units{hint}",
+                            shorten(amount, 40)
+                        ),
+                    )
+                })?;
+                let currency = currency.ok_or_else(|| {
+                    let column = if self.columns[CURRENCY].is_some() {
+                        CURRENCY
+                    } else {
+                        PRICE
+                    };
+                    fail(column, "a price needs a currency, such as NOK".into())
+                })?;
+                Some(Price::new(minor_units, currency))
+            }
+        };
+
+        let mut groups = Vec::new();
+        for group in split_groups(self.cell(GROUPS)) {
+            groups.push(GroupId::new(group).map_err(|e| fail(GROUPS, e.to_string()))?);
+        }
+
+        fields.is_virtual = match self.cell(VIRTUAL).trim().to_ascii_lowercase().as_str() {
+            "" => None,
+            "true" | "yes" | "1" => Some(true),
+            "false" | "no" | "0" => Some(false),
+            other => {
+                return Err(fail(
+                    VIRTUAL,
+                    format!("{:?} is not true or false", shorten(other, 40)),
+                ));
+            }
+        };
+        fields.starting_at = self.time(STARTING_AT).map_err(|m| fail(STARTING_AT, m))?;
+        fields.stopping_at = self.time(STOPPING_AT).map_err(|m| fail(STOPPING_AT, m))?;
+
+        let [color, config, size, style, variant] = DIMENSION.map(|c| self.text(c));
+        let dimension = types::Dimension {
+            color,
+            config,
+            size,
+            style,
+            variant,
+        };
+        fields.dimension = Some(dimension).filter(|d| *d != types::Dimension::default());
+
+        fields.images = self
+            .json::<types::Images>(IMAGES)
+            .map_err(|e| fail(IMAGES, format!("not a JSON array of images: {e}")))?;
+        fields.locations = self
+            .json::<Vec<types::LocationInput>>(LOCATIONS)
+            .map_err(|e| fail(LOCATIONS, format!("not a JSON array of locations: {e}")))?;
+
+        let product = groups
+            .into_iter()
+            .fold(NewProduct::new("").fields(fields).id(product_id), |p, g| {
+                p.group(g)
+            });
+        Ok(Row { line, product })
+    }
+
+    fn time(&self, column: usize) -> Result<Option<DateTime<Utc>>, String> {
+        match self.cell(column).trim() {
+            "" => Ok(None),
+            text => DateTime::parse_from_rfc3339(text)
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .map_err(|e| {
+                    format!(
+                        "{:?} is not an RFC 3339 time such as 2024-01-15T09:00:00Z ({e})",
+                        shorten(text, 40)
+                    )
+                }),
+        }
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        column: usize,
+    ) -> Result<Option<T>, serde_json::Error> {
+        match self.cell(column).trim() {
+            "" => Ok(None),
+            text => serde_json::from_str(text).map(Some),
+        }
+    }
+
+    /// A row the `csv` crate could not read: wrong number of fields, broken UTF-8, or the
+    /// file could not be read further (then reading stops).
+    fn read_error(&mut self, error: &csv::Error) -> RowError {
+        let line = error.position().map_or(0, csv::Position::line);
+        let (place, message, fatal) = match error.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => (
+                Place::Row,
+                format!(
+                    "{len} field{} where the header has {expected_len} (a missing or extra comma, or a quote that is not closed)",
+                    if *len == 1 { "" } else { "s" }
+                ),
+                false,
+            ),
+            csv::ErrorKind::Utf8 { err, .. } => (
+                Place::Column {
+                    number: err.field() + 1,
+                    name: self
+                        .columns
+                        .iter()
+                        .position(|c| *c == Some(err.field()))
+                        .map_or("?", |k| CSV_COLUMNS[k])
+                        .to_string(),
+                },
+                "not valid UTF-8 (save the file as UTF-8)".to_string(),
+                false,
+            ),
+            // An I/O error, or anything without a position: reading cannot go on.
+            _ => (Place::Row, format!("cannot read further: {error}"), true),
+        };
+        let fatal = fatal || error.position().is_none();
+        if fatal {
+            self.done = true;
+        }
+        RowError {
+            file: self.file.clone(),
+            line,
+            place,
+            id: None,
+            message,
+            fatal,
+        }
+    }
+}
+
+impl<R: io::Read> Iterator for CsvProducts<R> {
+    type Item = Result<Row, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut record = std::mem::take(&mut self.record);
+        let read = self.reader.read_record(&mut record);
+        self.record = record;
+        match read {
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Ok(true) => {
+                let line = self.record.position().map_or(0, csv::Position::line);
+                Some(self.parse(line))
+            }
+            Err(e) => Some(Err(self.read_error(&e))),
+        }
+    }
+}
+
+/// Writes products as CSV, every column of [`CSV_COLUMNS`], header first.
+pub struct CsvWriter<W: io::Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: io::Write> CsvWriter<W> {
+    /// A writer into `out`; writes the header row.
+    pub fn new(out: W) -> io::Result<Self> {
+        let mut inner = csv::WriterBuilder::new().from_writer(out);
+        inner.write_record(CSV_COLUMNS)?;
+        Ok(Self { inner })
+    }
+
+    /// Writes one product as a row.
+    ///
+    /// The price and currency are written as the API holds them, even when the currency is
+    /// not one the SDK knows: an import then names the row, where leaving the price out would
+    /// lose it without a word.
+    pub fn write(&mut self, product: &Product) -> io::Result<()> {
+        let raw = product.raw();
+        let fields = product.to_update();
+        let text = |s: &Option<String>| s.clone().unwrap_or_default();
+        let time = |t: &Option<DateTime<Utc>>| {
+            t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                .unwrap_or_default()
+        };
+        let dimension = fields.dimension.clone().unwrap_or_default();
+        let images = match &fields.images {
+            Some(images) => serde_json::to_string(images)?,
+            None => String::new(),
+        };
+        // Always written, `[]` included, as `virtual` is: an exported row states every field.
+        let locations = serde_json::to_string(fields.locations.as_deref().unwrap_or_default())?;
+        let cells: [String; CSV_COLUMNS.len()] = [
+            product.id().to_string(),
+            text(&fields.name),
+            raw.unit_gross_price
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            text(&raw.currency),
+            join_groups(product.group_ids()),
+            text(&fields.description),
+            text(&fields.unit),
+            raw.is_virtual_product.to_string(),
+            time(&fields.starting_at),
+            time(&fields.stopping_at),
+            text(&dimension.color),
+            text(&dimension.config),
+            text(&dimension.size),
+            text(&dimension.style),
+            text(&dimension.variant),
+            images,
+            locations,
+        ];
+        self.inner.write_record(&cells)?;
+        Ok(())
+    }
+
+    /// Flushes and returns the destination.
+    pub fn finish(self) -> io::Result<W> {
+        self.inner
+            .into_inner()
+            .map_err(|e| io::Error::new(e.error().kind(), e.error().to_string()))
+    }
+}
+
+/// Group ids joined with `;`; a `;` or `\` inside an id is escaped with `\`.
+fn join_groups<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        for c in id.chars() {
+            if c == ';' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The group ids of a `groups` cell: split on `;` not escaped with `\`, each trimmed (ids
+/// cannot have surrounding spaces), empty ones skipped.
+fn split_groups(cell: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut current = String::new();
+    let mut chars = cell.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.push(chars.next().unwrap_or('\\')),
+            ';' => ids.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    ids.push(current);
+    ids.into_iter()
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_ids_with_separators_survive() {
+        let ids = ["A", "B;C", "D\\E", "F\\;", "Ø"];
+        let cell = join_groups(ids.iter().copied());
+        assert_eq!(cell, "A;B\\;C;D\\\\E;F\\\\\\;;Ø");
+        assert_eq!(split_groups(&cell), ids);
+    }
+
+    #[test]
+    fn group_cells_people_write_are_read_as_meant() {
+        assert_eq!(split_groups("CHAIRS; OUTDOOR ;"), ["CHAIRS", "OUTDOOR"]);
+        assert_eq!(split_groups(""), Vec::<String>::new());
+        assert_eq!(split_groups("A\\"), ["A\\"]);
+    }
+
+    fn read(text: &str) -> Result<Vec<Result<Row, RowError>>, CliError> {
+        Ok(CsvProducts::new("t.csv".into(), text.as_bytes())?.collect())
+    }
+
+    #[test]
+    fn headers_are_checked() {
+        let no_header = read("CH-1,Chair\n").err().map(|e| e.to_string());
+        assert!(
+            no_header
+                .as_deref()
+                .is_some_and(|e| e.contains("unknown columns \"CH-1\", \"Chair\"")
+                    && e.contains("header row")),
+            "{no_header:?}"
+        );
+        let twice = read("id,name,ID\n").err().map(|e| e.to_string());
+        assert!(twice.is_some_and(|e| e.contains("appears twice")));
+        let no_id = read("name\nChair\n").err().map(|e| e.to_string());
+        assert!(no_id.is_some_and(|e| e.contains("no `id` column")));
+        let empty = read("").err().map(|e| e.to_string());
+        assert!(empty.is_some_and(|e| e.contains("empty")));
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_capitals_are_fine() {
+        let rows = read("\u{feff}ID,Name\nCH-1,Chair\n").map(|rows| rows.len());
+        assert!(matches!(rows, Ok(1)), "{rows:?}");
+    }
+
+    #[test]
+    fn a_currency_alone_sets_nothing_and_a_price_alone_is_an_error() {
+        let rows = read("id,price,currency\nA,,NOK\nB,100,\n").unwrap_or_default();
+        let first = rows[0].as_ref().map(|r| r.product.writable_fields().price);
+        assert!(matches!(first, Ok(None)), "{first:?}");
+        let second = rows[1].as_ref().err().map(ToString::to_string);
+        assert_eq!(
+            second.as_deref(),
+            Some("t.csv, line 3, column 3 (currency): a price needs a currency, such as NOK")
+        );
+    }
+}

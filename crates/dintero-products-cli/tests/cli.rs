@@ -1,0 +1,965 @@
+//! The `dintero-products` binary, run as a user runs it, against the fake server started in
+//! this test process: every command, the files, the exit statuses.
+
+use assert_cmd::Command;
+use dintero_products_fake::FakeServer;
+use predicates::prelude::*;
+use predicates::str::contains;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const ACCOUNT: &str = "T12345678";
+
+/// The fake, serving from its own runtime's threads while a test blocks on the binary.
+struct Fake {
+    server: FakeServer,
+    // Dropped after the server (fields drop in order).
+    _runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+}
+
+impl Fake {
+    /// A fake with the demo catalog `DEMO` (24 products, groups CHAIRS, TABLES, LAMPS,
+    /// OUTDOOR) and an empty catalog `COPY`.
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let server = runtime.block_on(FakeServer::start());
+        server.seed_demo(ACCOUNT);
+        server.seed_catalog(ACCOUNT, "COPY", "Copy");
+        Self {
+            server,
+            _runtime: runtime,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    /// The binary, with no `DINTERO_*` variable from the environment running the tests.
+    fn bare() -> Command {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("dintero-products");
+        for name in [
+            "DINTERO_ACCOUNT_ID",
+            "DINTERO_CLIENT_ID",
+            "DINTERO_CLIENT_SECRET",
+            "DINTERO_BASE_URL",
+            "DINTERO_AUDIENCE",
+        ] {
+            cmd.env_remove(name);
+        }
+        cmd.timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// The binary, pointed at this fake: credentials in `DINTERO_*`, the base URL as a flag.
+    fn cmd(&self) -> Command {
+        let mut cmd = Self::bare();
+        cmd.env("DINTERO_ACCOUNT_ID", ACCOUNT)
+            .env("DINTERO_CLIENT_ID", self.server.client_id())
+            .env("DINTERO_CLIENT_SECRET", self.server.client_secret())
+            .args(["--base-url", &self.server.base_url()]);
+        cmd
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("writing a test file");
+        path
+    }
+
+    /// Methods of the requests received since the last `clear_requests`, the token's aside.
+    fn api_methods(&self) -> Vec<String> {
+        self.server
+            .requests()
+            .into_iter()
+            .filter(|r| !r.path.ends_with("/auth/token"))
+            .map(|r| r.method)
+            .collect()
+    }
+
+    fn count(&self, catalog: &str) -> usize {
+        self.server.product_count(ACCOUNT, catalog)
+    }
+
+    /// The catalog as JSON Lines, through the binary.
+    fn export_json(&self, catalog: &str) -> Vec<Value> {
+        let out = self
+            .cmd()
+            .args(["products", "export", "--catalog", catalog])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json_lines(&out)
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).expect("reading a test file")
+}
+
+fn json_lines(bytes: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn every_command_has_help_with_examples() {
+    let top = Fake::bare().arg("--help").assert().success();
+    for word in [
+        "catalogs",
+        "groups",
+        "products",
+        "completions",
+        "--demo",
+        "EXIT STATUS",
+    ] {
+        assert!(stdout(&top).contains(word), "--help lacks {word}");
+    }
+    for path in [
+        &["catalogs", "list"][..],
+        &["catalogs", "create"],
+        &["catalogs", "delete"],
+        &["groups", "list"],
+        &["groups", "get"],
+        &["groups", "create"],
+        &["groups", "delete"],
+        &["products", "list"],
+        &["products", "get"],
+        &["products", "delete"],
+        &["products", "export"],
+        &["products", "import"],
+        &["products", "sync"],
+        &["completions"],
+    ] {
+        Fake::bare()
+            .args(path)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(contains("EXAMPLES").and(contains("Usage: dintero-products")));
+    }
+    // The file formats are documented where files are read or written.
+    for command in ["import", "export", "sync"] {
+        Fake::bare()
+            .args(["products", command, "--help"])
+            .assert()
+            .success()
+            .stdout(
+                contains("A header row is required")
+                    .and(contains(
+                        "price              the gross unit price in minor units",
+                    ))
+                    .and(contains("groups             group ids separated by `;`"))
+                    .and(contains("JSON LINES FILES")),
+            );
+    }
+}
+
+#[test]
+fn completions_for_shells() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        Fake::bare()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(contains("dintero-products").and(contains("export")));
+    }
+    Fake::bare()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value"));
+}
+
+#[test]
+fn catalogs_create_list_and_delete() {
+    let fake = Fake::start();
+    fake.cmd()
+        .args(["catalogs", "create", "S23", "--name", "Summer, 2023"])
+        .assert()
+        .success()
+        .stdout("created catalog S23 (\"Summer, 2023\")\n");
+    let listed = fake
+        .cmd()
+        .args(["catalogs", "list", "--format", "json"])
+        .assert()
+        .success();
+    let ids: Vec<Value> = json_lines(&listed.get_output().stdout)
+        .into_iter()
+        .map(|c| c["catalog_id"].clone())
+        .collect();
+    assert_eq!(ids, ["COPY", "DEMO", "S23"]);
+    let table = fake
+        .cmd()
+        .args(["catalogs", "list", "-f", "table"])
+        .assert()
+        .success();
+    let table = stdout(&table);
+    assert!(table.contains("│ S23  ┆ Summer, 2023"), "{table}");
+    assert!(table.contains("ID"), "{table}");
+
+    // Deleting a catalog deletes its products: off a terminal, only with --yes.
+    fake.cmd()
+        .args(["catalogs", "delete", "DEMO"])
+        .assert()
+        .code(2)
+        .stderr(contains("pass --yes"));
+    assert_eq!(fake.count("DEMO"), 24);
+    fake.cmd()
+        .args(["catalogs", "delete", "DEMO", "--yes"])
+        .assert()
+        .success()
+        .stdout("deleted catalog DEMO\n");
+    assert_eq!(fake.count("DEMO"), 0);
+    fake.cmd()
+        .args(["catalogs", "delete", "DEMO", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(contains("not found"));
+}
+
+#[test]
+fn groups_create_get_list_and_delete() {
+    let fake = Fake::start();
+    fake.cmd()
+        .args(["groups", "create", "SOFAS", "-n", "Sofas"])
+        .assert()
+        .success()
+        .stdout("created group SOFAS (\"Sofas\")\n");
+    let got = fake
+        .cmd()
+        .args(["groups", "get", "SOFAS", "--format", "json"])
+        .assert()
+        .success();
+    let got = json_lines(&got.get_output().stdout);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["group_name"], "Sofas");
+    fake.cmd()
+        .args(["groups", "get", "SOFAS", "--format", "table"])
+        .assert()
+        .success()
+        .stdout(contains("name").and(contains("Sofas")));
+    let listed = fake.cmd().args(["groups", "list"]).assert().success();
+    let ids: Vec<Value> = json_lines(&listed.get_output().stdout)
+        .into_iter()
+        .map(|g| g["group_id"].clone())
+        .collect();
+    assert_eq!(ids, ["CHAIRS", "LAMPS", "OUTDOOR", "SOFAS", "TABLES"]);
+    fake.cmd()
+        .args(["groups", "delete", "SOFAS"])
+        .assert()
+        .success()
+        .stdout("deleted group SOFAS\n");
+    fake.cmd()
+        .args(["groups", "get", "SOFAS"])
+        .assert()
+        .code(1)
+        .stderr(contains("group \"SOFAS\" not found"));
+}
+
+#[test]
+fn products_list_get_and_delete() {
+    let fake = Fake::start();
+    let all = fake
+        .cmd()
+        .args(["products", "list", "--catalog", "DEMO"])
+        .assert()
+        .success();
+    let all = json_lines(&all.get_output().stdout);
+    assert_eq!(all.len(), 24);
+    assert_eq!(all[0]["product_id"], "CH-1001");
+    let some = fake
+        .cmd()
+        .args(["products", "list", "-c", "DEMO", "--limit", "5"])
+        .assert()
+        .success();
+    assert_eq!(json_lines(&some.get_output().stdout).len(), 5);
+    let nordli = fake
+        .cmd()
+        .args([
+            "products", "list", "-c", "DEMO", "--name", "nordli", "-f", "table",
+        ])
+        .assert()
+        .success();
+    let nordli = stdout(&nordli);
+    assert!(nordli.contains("Nordli dining chair, oak"), "{nordli}");
+    assert!(nordli.contains("1499.00 NOK"), "{nordli}");
+    assert!(!nordli.contains("Fjord"), "{nordli}");
+
+    fake.cmd()
+        .args(["products", "get", "-c", "DEMO", "CH-1003", "-f", "table"])
+        .assert()
+        .success()
+        .stdout(contains("Fjord stacking chair").and(contains("CHAIRS, OUTDOOR")));
+    let one = fake
+        .cmd()
+        .args(["products", "get", "-c", "DEMO", "CH-1003"])
+        .assert()
+        .success();
+    assert_eq!(
+        json_lines(&one.get_output().stdout)[0]["unit_gross_price"],
+        59_900
+    );
+
+    fake.cmd()
+        .args(["products", "delete", "-c", "DEMO", "CH-1001", "CH-1002"])
+        .assert()
+        .success()
+        .stdout(contains("deleted product CH-1001").and(contains("deleted product CH-1002")));
+    assert_eq!(fake.count("DEMO"), 22);
+    fake.cmd()
+        .args(["products", "delete", "-c", "DEMO", "CH-1001", "CH-1003"])
+        .assert()
+        .code(1)
+        .stdout("deleted product CH-1003\n")
+        .stderr(contains("product CH-1001"));
+    fake.cmd()
+        .args(["products", "get", "-c", "DEMO", "CH-1001"])
+        .assert()
+        .code(1)
+        .stderr(contains("not found"));
+}
+
+#[test]
+fn listings_are_json_lines_off_a_terminal_and_output_names_a_file() {
+    let fake = Fake::start();
+    // Standard output is a pipe here, so no table.
+    let piped = fake.cmd().args(["catalogs", "list"]).assert().success();
+    assert!(stdout(&piped).starts_with('{'), "{}", stdout(&piped));
+
+    let file = fake.path("catalogs.txt");
+    fake.cmd()
+        .args(["catalogs", "list", "--output"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(json_lines(read(&file).as_bytes()).len(), 2);
+    let table = fake.path("table.txt");
+    fake.cmd()
+        .args(["groups", "list", "-f", "table", "-o"])
+        .arg(&table)
+        .assert()
+        .success()
+        .stdout("");
+    assert!(read(&table).contains("Chairs"));
+}
+
+#[test]
+fn csv_export_then_import_is_lossless() {
+    let fake = Fake::start();
+    let first = fake.path("demo.csv");
+    fake.cmd()
+        .args(["products", "export", "--catalog", "DEMO", "--output"])
+        .arg(&first)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("exported 24 products"));
+    assert!(read(&first).starts_with("id,name,price,currency,groups,description,unit,virtual,"));
+
+    fake.cmd()
+        .args(["products", "import", "--catalog", "COPY"])
+        .arg(&first)
+        .assert()
+        .success()
+        .stdout(contains(": 24 created, 0 updated, 0 unchanged, 0 failed"));
+    let second = fake.path("copy.csv");
+    fake.cmd()
+        .args(["products", "export", "-c", "COPY", "-f", "csv", "-o"])
+        .arg(&second)
+        .assert()
+        .success();
+    assert_eq!(read(&first), read(&second));
+
+    // Importing the same file again changes nothing.
+    fake.cmd()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&first)
+        .assert()
+        .success()
+        .stdout(contains("0 created, 0 updated, 24 unchanged, 0 failed"));
+}
+
+/// A product as the API returned it, without what the API fills itself: its uuid, the
+/// catalog, times and author, and the groups' names (joined from the groups, not written).
+fn writable(mut product: Value) -> Value {
+    if let Some(fields) = product.as_object_mut() {
+        for key in [
+            "id",
+            "catalog_id",
+            "catalog_name",
+            "created_at",
+            "created_by",
+            "updated_at",
+        ] {
+            fields.remove(key);
+        }
+        if let Some(groups) = fields.get_mut("groups").and_then(Value::as_array_mut) {
+            for group in groups {
+                if let Some(group) = group.as_object_mut() {
+                    group.remove("group_name");
+                }
+            }
+        }
+    }
+    product
+}
+
+#[test]
+fn jsonl_export_then_import_is_lossless() {
+    let fake = Fake::start();
+    let first = fake.path("demo.jsonl");
+    fake.cmd()
+        .args(["products", "export", "-c", "DEMO", "-o"])
+        .arg(&first)
+        .assert()
+        .success();
+    fake.cmd()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&first)
+        .assert()
+        .success()
+        .stdout(contains("24 created"));
+    let before: Vec<Value> = json_lines(read(&first).as_bytes())
+        .into_iter()
+        .map(writable)
+        .collect();
+    let after: Vec<Value> = fake.export_json("COPY").into_iter().map(writable).collect();
+    assert_eq!(before.len(), 24);
+    assert_eq!(before, after);
+    // Every field the demo sets survived, locations included.
+    assert!(after[0]["locations"][1]["location_name"] == "Bergen warehouse");
+}
+
+#[test]
+fn a_dry_run_prints_the_plan_and_sends_only_list_requests() {
+    let fake = Fake::start();
+    let file = fake.path("desired.csv");
+    fake.cmd()
+        .args(["products", "export", "-c", "DEMO", "-o"])
+        .arg(&file)
+        .assert()
+        .success();
+    let edited = read(&file)
+        .lines()
+        .filter(|l| !l.starts_with("TB-2001,"))
+        .map(|l| {
+            l.replacen(
+                "CH-1001,\"Nordli dining chair, oak\",149900",
+                "CH-1001,\"Nordli dining chair, oak\",159900",
+                1,
+            )
+        })
+        .chain(["NEW-1,New stool,49900,NOK,CHAIRS,,stk,false,,,,,,,,,[]".to_string()])
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&file, edited).expect("writing the edited file");
+
+    fake.server.clear_requests();
+    let report = fake.path("plan.jsonl");
+    let dry = fake
+        .cmd()
+        .args([
+            "products",
+            "sync",
+            "-c",
+            "DEMO",
+            "--dry-run",
+            "--prune",
+            "--report",
+        ])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .success();
+    let plan = stdout(&dry);
+    assert!(
+        plan.starts_with(
+            "catalog DEMO: 1 to create, 1 to update, 0 to recreate, 1 to delete, 22 unchanged\n"
+        ),
+        "{plan}"
+    );
+    assert!(plan.contains("+ NEW-1\n"), "{plan}");
+    assert!(
+        plan.contains("~ CH-1001  price: 1499.00 NOK -> 1599.00 NOK\n"),
+        "{plan}"
+    );
+    assert!(plan.contains("- TB-2001\n"), "{plan}");
+    assert!(
+        plan.ends_with("dry run: nothing was sent but list requests\n"),
+        "{plan}"
+    );
+    let methods = fake.api_methods();
+    assert!(
+        !methods.is_empty() && methods.iter().all(|m| m == "GET"),
+        "{methods:?}"
+    );
+    assert_eq!(fake.count("DEMO"), 24);
+    // The report says what would become of each row, and of the product not in the file.
+    let planned = json_lines(read(&report).as_bytes());
+    assert_eq!(planned.len(), 25);
+    assert_eq!(
+        planned[0],
+        serde_json::json!({"line": 2, "id": "CH-1001", "outcome": "update", "error": null})
+    );
+    assert_eq!(planned[1]["outcome"], "unchanged");
+    assert_eq!(
+        planned[23],
+        serde_json::json!({"line": 25, "id": "NEW-1", "outcome": "create", "error": null})
+    );
+    assert_eq!(
+        planned[24],
+        serde_json::json!({"line": null, "id": "TB-2001", "outcome": "delete", "error": null})
+    );
+}
+
+#[test]
+fn a_sync_applies_the_plan_and_the_next_one_changes_nothing() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "desired.csv",
+        "id,name,price,currency,groups\n\
+         CH-1001,\"Nordli dining chair, oak\",159900,NOK,CHAIRS\n\
+         NEW-1,\"Stool \"\"Mini\"\"\",49900,NOK,NEWGROUP\n",
+    );
+    let report = fake.path("report.jsonl");
+    let applied = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO", "--report"])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .success();
+    let out = stdout(&applied);
+    assert!(out.contains("1 to create, 1 to update"), "{out}");
+    assert!(out.contains("+ group NEWGROUP"), "{out}");
+    assert!(
+        out.ends_with("applied to catalog DEMO: 1 created, 1 updated, 0 recreated, 0 deleted, 1 group created or renamed; 0 failed\n"),
+        "{out}"
+    );
+    let lines = json_lines(read(&report).as_bytes());
+    assert_eq!(
+        lines,
+        [
+            serde_json::json!({"line": 2, "id": "CH-1001", "outcome": "updated", "error": null}),
+            serde_json::json!({"line": 3, "id": "NEW-1", "outcome": "created", "error": null}),
+        ]
+    );
+    // Without --prune, the 22 others are kept.
+    assert_eq!(fake.count("DEMO"), 25);
+    let new = fake
+        .cmd()
+        .args(["products", "get", "-c", "DEMO", "NEW-1"])
+        .assert()
+        .success();
+    assert_eq!(
+        json_lines(&new.get_output().stdout)[0]["product_name"],
+        "Stool \"Mini\""
+    );
+
+    fake.server.clear_requests();
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(
+            contains("0 to create, 0 to update, 0 to recreate, 0 to delete, 2 unchanged")
+                .and(contains("nothing to change")),
+        );
+    assert!(fake.api_methods().iter().all(|m| m == "GET"));
+}
+
+#[test]
+fn prune_asks_for_yes_off_a_terminal() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "two.csv",
+        "id,name,groups\nCH-1001,Nordli dining chair,CHAIRS\nCH-1002,Other,CHAIRS\n",
+    );
+    fake.server.clear_requests();
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--prune"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("pass --yes"));
+    assert!(fake.server.requests().is_empty(), "nothing may be sent");
+    fake.cmd()
+        .args([
+            "products", "sync", "-c", "DEMO", "--prune", "--yes", "--quiet",
+        ])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("2 to update, 0 to recreate, 22 to delete").and(contains("22 deleted")));
+    assert_eq!(fake.count("DEMO"), 2);
+}
+
+#[test]
+fn bad_csv_rows_are_named_and_the_others_go_through() {
+    let fake = Fake::start();
+    let long_id = "x".repeat(300);
+    let file = fake.write(
+        "bad.csv",
+        &format!(
+            "id,name,price,currency\n\
+             GOOD-1,Chair,100,NOK\n\
+             ,No id,100,NOK\n\
+             BAD-PRICE,Chair,12.50,NOK\n\
+             BAD-CURRENCY,Chair,100,XYZ\n\
+             {long_id},Chair,100,NOK\n\
+             SHORT,Chair\n\
+             GOOD-2,\"Table, oak\",200,NOK\n\
+             BROKEN,\"never closed,100,NOK\n"
+        ),
+    );
+    let report = fake.path("report.jsonl");
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "COPY", "-r"])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .code(1);
+    let errors = stderr(&run);
+    let name = file.display();
+    for expected in [
+        format!("{name}, line 3, column 1 (id): missing id"),
+        format!(
+            "{name}, line 4, column 3 (price): \"12.50\" is not a whole number of minor units (prices are in minor units: write 1250 for 12.50)"
+        ),
+        format!(
+            "{name}, line 5, column 4 (currency): invalid currency \"XYZ\": must be an ISO 4217 code"
+        ),
+        format!("{name}, line 6, column 1 (id): invalid product id \"xxxx"),
+        "must be at most 255 characters".to_string(),
+        format!("{name}, line 7: 2 fields where the header has 4"),
+        format!(
+            "{name}, line 9: 2 fields where the header has 4 (a missing or extra comma, or a quote that is not closed)"
+        ),
+    ] {
+        assert!(
+            errors.contains(&expected),
+            "missing {expected:?} in:\n{errors}"
+        );
+    }
+    assert!(
+        stdout(&run).contains("2 created, 0 updated, 0 unchanged, 6 failed"),
+        "{}",
+        stdout(&run)
+    );
+    assert_eq!(fake.count("COPY"), 2);
+
+    let mut lines = json_lines(read(&report).as_bytes());
+    lines.sort_by_key(|l| l["line"].as_u64());
+    let outcomes: Vec<(u64, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap_or(0),
+                l["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (2, "created"),
+            (3, "failed"),
+            (4, "failed"),
+            (5, "failed"),
+            (6, "failed"),
+            (7, "failed"),
+            (8, "created"),
+            (9, "failed")
+        ]
+    );
+    assert_eq!(lines[2]["id"], "BAD-PRICE");
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("line 4, column 3 (price)"))
+    );
+    assert_eq!(lines[0]["error"], Value::Null);
+}
+
+#[test]
+fn bad_jsonl_lines_are_named_and_the_others_go_through() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "bad.ndjson",
+        concat!(
+            "{\"product_id\":\"GOOD-1\",\"product_name\":\"Chair\",\"unit_gross_price\":100,\"currency\":\"NOK\"}\n",
+            "{\"product_name\":\"no id\"}\n",
+            "{\"product_id\":\"BAD-PRICE\",\"unit_gross_price\":\"12.50\",\"currency\":\"NOK\"}\n",
+            "{\"product_id\":\"BAD-CURRENCY\",\"unit_gross_price\":100,\"currency\":\"XYZ\"}\n",
+            "{\"product_id\":\"BROKEN\",\n",
+            "\n",
+            "{\"product_id\":\"GOOD-2\",\"groups\":[{\"group_id\":\"CHAIRS\"}],\"extra\":true}\n",
+        ),
+    );
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    let errors = stderr(&run);
+    let name = file.display();
+    for expected in [
+        format!("{name}, line 2, field product_id: missing product_id"),
+        format!(
+            "{name}, line 3, column 52 (unit_gross_price): invalid type: string \"12.50\", expected i64"
+        ),
+        format!("{name}, line 4, field currency: invalid currency \"XYZ\""),
+        format!("{name}, line 5, column 23: EOF while parsing a value"),
+    ] {
+        assert!(
+            errors.contains(&expected),
+            "missing {expected:?} in:\n{errors}"
+        );
+    }
+    assert!(stdout(&run).contains("2 created, 0 updated, 0 unchanged, 4 failed"));
+    let copied = fake.export_json("COPY");
+    assert_eq!(copied.len(), 2);
+    assert_eq!(copied[1]["groups"][0]["group_id"], "CHAIRS");
+}
+
+#[test]
+fn a_sync_with_bad_rows_does_not_prune() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "bad.csv",
+        "id,price,currency,groups\nCH-1001,1,NOK,CHAIRS\nCH-1002,abc,NOK,CHAIRS\n",
+    );
+    fake.server.clear_requests();
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--prune", "--yes"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(
+            contains("line 3, column 2 (price): \"abc\" is not a whole number")
+                .and(contains("--prune would delete its product")),
+        );
+    assert!(fake.server.requests().is_empty());
+    // Without --prune, the good row goes through and the status says one failed.
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(contains("1 updated"));
+}
+
+#[test]
+fn usage_and_configuration_errors_exit_2() {
+    let fake = Fake::start();
+    let csv = fake.write("ok.csv", "id\nA\n");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["products", "list"], "--catalog <CATALOG>"),
+        (vec!["products", "nosuch"], "unrecognized subcommand"),
+        (vec!["catalogs", "list", "--nosuch"], "unexpected argument"),
+        (
+            vec!["catalogs", "list", "--format", "xml"],
+            "invalid value 'xml'",
+        ),
+        (
+            vec!["products", "import", "-c", "COPY", "missing.csv"],
+            "cannot open missing.csv",
+        ),
+        (
+            vec![
+                "products",
+                "import",
+                "-c",
+                "COPY",
+                "--concurrency",
+                "0",
+                "x.csv",
+            ],
+            "0 is not in 1..=64",
+        ),
+        (
+            vec!["products", "get", "-c", "DEMO", " padded "],
+            "must not have leading or trailing whitespace",
+        ),
+        (
+            vec!["--account-id", "X1", "catalogs", "list"],
+            "invalid account id",
+        ),
+    ];
+    for (args, message) in cases {
+        fake.cmd()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(contains(message));
+    }
+    fake.cmd()
+        .args(["products", "import", "-c", "COPY", "products.txt"])
+        .assert()
+        .code(2)
+        .stderr(contains("pass --format csv|jsonl"));
+    let no_header = fake.write("no-header.csv", "A,Chair,100,NOK\n");
+    fake.cmd()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&no_header)
+        .assert()
+        .code(2)
+        .stderr(
+            contains("unknown columns \"A\", \"Chair\", \"100\", \"NOK\"")
+                .and(contains("needs a header row")),
+        );
+    Fake::bare()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&csv)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "no account: pass --account-id or set DINTERO_ACCOUNT_ID",
+        ));
+    Fake::bare()
+        .env("DINTERO_ACCOUNT_ID", ACCOUNT)
+        .env("DINTERO_CLIENT_ID", "id")
+        .env("DINTERO_CLIENT_SECRET", "secret")
+        .env("DINTERO_BASE_URL", "http://example.com/v1")
+        .args(["catalogs", "list"])
+        .assert()
+        .code(2)
+        .stderr(contains("plain http off loopback"));
+    // The token endpoint refuses another audience: a configuration error too.
+    fake.cmd()
+        .args([
+            "--audience",
+            "https://elsewhere.example/v1",
+            "catalogs",
+            "list",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("authentication failed"));
+    Fake::bare()
+        .env("DINTERO_ACCOUNT_ID", ACCOUNT)
+        .env("DINTERO_CLIENT_ID", "id")
+        .args(["catalogs", "list"])
+        .assert()
+        .code(2)
+        .stderr(contains("no client secret"));
+}
+
+#[test]
+fn a_refused_secret_exits_2_and_is_never_shown() {
+    let fake = Fake::start();
+    let secret = "wrong-secret-7f3a9c";
+    let run = fake
+        .cmd()
+        .env("DINTERO_CLIENT_SECRET", secret)
+        .args(["catalogs", "list"])
+        .assert()
+        .code(2);
+    let all = format!("{}{}", stdout(&run), stderr(&run));
+    assert!(all.contains("authentication failed"), "{all}");
+    assert!(!all.contains(secret), "{all}");
+    let help = fake
+        .cmd()
+        .env("DINTERO_CLIENT_SECRET", secret)
+        .args(["products", "sync", "--help"])
+        .assert()
+        .success();
+    assert!(!stdout(&help).contains(secret));
+}
+
+#[test]
+fn the_secret_can_come_from_a_file_or_standard_input() {
+    let fake = Fake::start();
+    let secret = format!("{}\n", fake.server.client_secret());
+    let mut from_stdin = fake.cmd();
+    from_stdin
+        .env_remove("DINTERO_CLIENT_SECRET")
+        .args(["--client-secret-file", "-", "catalogs", "list"])
+        .write_stdin(secret.clone())
+        .assert()
+        .success()
+        .stdout(contains("DEMO"));
+    let file = fake.write("secret", &secret);
+    let mut from_file = fake.cmd();
+    from_file
+        .env_remove("DINTERO_CLIENT_SECRET")
+        .args(["catalogs", "list", "--client-secret-file"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("DEMO"));
+}
+
+#[test]
+fn an_import_into_a_missing_catalog_writes_nothing() {
+    let fake = Fake::start();
+    let file = fake.write("ok.csv", "id,name\nA,Chair\n");
+    fake.server.clear_requests();
+    fake.cmd()
+        .args(["products", "import", "-c", "NOPE"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(contains("catalog \"NOPE\" not found"));
+    assert!(fake.api_methods().iter().all(|m| m == "GET"));
+}
+
+#[test]
+fn the_demo_works_without_an_account() {
+    let export = Fake::bare()
+        .args(["--demo", "products", "export", "--catalog", "DEMO"])
+        .assert()
+        .success()
+        .stderr(contains("demo: an in-memory Dintero server"));
+    let products = json_lines(&export.get_output().stdout);
+    assert_eq!(products.len(), 24);
+    assert_eq!(products[0]["product_name"], "Nordli dining chair, oak");
+    let csv = Fake::bare()
+        .args([
+            "products",
+            "export",
+            "--catalog",
+            "DEMO",
+            "--format",
+            "csv",
+            "--demo",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    assert_eq!(stdout(&csv).lines().count(), 25, "a header and 24 rows");
+    Fake::bare()
+        .args(["--demo", "catalogs", "list", "-f", "table"])
+        .assert()
+        .success()
+        .stdout(contains("Demo catalog"));
+    Fake::bare()
+        .args(["--demo", "groups", "list"])
+        .assert()
+        .success()
+        .stdout(contains("\"group_id\":\"OUTDOOR\""));
+}
