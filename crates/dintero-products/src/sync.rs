@@ -229,9 +229,7 @@ impl Ledger {
     }
 
     fn held(&self, id: &str) -> Option<usize> {
-        self.held
-            .binary_search_by(|h| self.id(h.id).cmp(id))
-            .ok()
+        self.held.binary_search_by(|h| self.id(h.id).cmp(id)).ok()
     }
 
     /// What the plan does to the product `id`, if anything (deletes excepted).
