@@ -12,63 +12,13 @@ use dintero_products_client::types;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-/// A catalog as Dintero holds it; [`raw`](Self::raw) has everything the API returned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Catalog {
-    id: String,
-    raw: types::CatalogResponse,
-}
-
-/// What the API returns, as the SDK's type: for a `Catalog` read from elsewhere, such as a file of
-/// the API's JSON. Fails when the id is missing.
-impl TryFrom<types::CatalogResponse> for Catalog {
-    type Error = Error;
-    fn try_from(raw: types::CatalogResponse) -> Result<Self> {
-        Self::from_raw(raw)
-    }
-}
-
-impl Catalog {
-    /// Wraps what the API returned; a catalog without its `catalog_id` is not usable.
-    pub(crate) fn from_raw(raw: types::CatalogResponse) -> Result<Self> {
-        let id = raw.catalog_id.clone().ok_or(Error::Incomplete {
-            what: "catalog",
-            missing: "catalog_id",
-        })?;
-        Ok(Self { id, raw })
-    }
-
-    /// The catalog's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The name customers see (empty when it has none).
-    pub fn name(&self) -> &str {
-        self.raw.catalog_name.as_deref().unwrap_or_default()
-    }
-
-    /// When the catalog was last changed.
-    pub fn updated_at(&self) -> Option<DateTime<Utc>> {
-        self.raw.updated_at
-    }
-
-    /// Everything the API returned, as the generated type.
-    pub fn raw(&self) -> &types::CatalogResponse {
-        &self.raw
-    }
-
-    /// Everything the API returned, as the generated type.
-    pub fn into_raw(self) -> types::CatalogResponse {
-        self.raw
-    }
-
-    /// The catalog's writable fields as an update that keeps them all.
-    pub fn to_update(&self) -> CatalogUpdate {
-        CatalogUpdate {
-            name: self.raw.catalog_name.clone(),
-        }
-    }
+super::named::named_resource! {
+    what: "catalog",
+    object: Catalog wraps CatalogResponse { id: catalog_id, name: catalog_name },
+    id: CatalogId,
+    update: CatalogUpdate,
+    new: NewCatalog { id: catalog_id, name: catalog_name },
+    name_doc: "The name customers see",
 }
 
 /// The account's catalogs; see [`Client::catalogs`].
@@ -260,13 +210,11 @@ impl Ops for Catalogs {
     }
 
     fn parts_of(new: &NewCatalog) -> Result<(Option<CatalogId>, CatalogUpdate)> {
-        Ok((new.id.clone().transpose()?, new.fields.clone()))
+        new.parts()
     }
 
     fn merge(update: &mut CatalogUpdate, given: &CatalogUpdate) {
-        if given.name.is_some() {
-            update.name.clone_from(&given.name);
-        }
+        update.merge(given);
     }
 }
 
@@ -308,52 +256,7 @@ impl crate::pagination::sealed::FetchPage for ListCatalogs {
     }
 }
 
-/// A catalog's writable fields: the body of [`Catalogs::replace`].
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-#[must_use]
-pub struct CatalogUpdate {
-    /// The name customers see.
-    pub name: Option<String>,
-}
-
-impl CatalogUpdate {
-    /// An update that sets nothing yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A new name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
-/// A catalog to create.
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub struct NewCatalog {
-    id: Option<Result<CatalogId, InvalidInput>>,
-    fields: CatalogUpdate,
-}
-
 impl NewCatalog {
-    /// A catalog with this name (the one customers see); Dintero generates its id unless
-    /// [`id`](Self::id) sets one.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            id: None,
-            fields: CatalogUpdate::new().name(name),
-        }
-    }
-
-    /// Chooses the catalog's id instead of letting Dintero generate one.
-    pub fn id<I: IntoChecked<CatalogId>>(mut self, id: I) -> Self {
-        self.id = Some(id.into_checked());
-        self
-    }
-
     fn into_body(self) -> Result<types::CreateCatalogBody> {
         Ok(types::CreateCatalogBody {
             catalog_id: self.id.transpose()?,

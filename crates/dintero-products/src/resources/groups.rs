@@ -12,71 +12,13 @@ use dintero_products_client::types;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-/// A product group as Dintero holds it; [`raw`](Self::raw) has everything the API returned.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Group {
-    id: String,
-    raw: types::GroupResponse,
-}
-
-/// What the API returns, as the SDK's type: for a `Group` read from elsewhere, such as a file of
-/// the API's JSON. Fails when the id is missing.
-impl TryFrom<types::GroupResponse> for Group {
-    type Error = Error;
-    fn try_from(raw: types::GroupResponse) -> Result<Self> {
-        Self::from_raw(raw)
-    }
-}
-
-impl Group {
-    /// Wraps what the API returned; a group without its `group_id` is not usable.
-    pub(crate) fn from_raw(raw: types::GroupResponse) -> Result<Self> {
-        let id = raw.group_id.clone().ok_or(Error::Incomplete {
-            what: "group",
-            missing: "group_id",
-        })?;
-        Ok(Self { id, raw })
-    }
-
-    /// The group's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    /// The group's name (empty when it has none).
-    pub fn name(&self) -> &str {
-        self.raw.group_name.as_deref().unwrap_or_default()
-    }
-
-    /// When the group was last changed.
-    pub fn updated_at(&self) -> Option<DateTime<Utc>> {
-        self.raw.updated_at
-    }
-
-    /// Everything the API returned, as the generated type.
-    pub fn raw(&self) -> &types::GroupResponse {
-        &self.raw
-    }
-
-    /// Everything the API returned, as the generated type.
-    pub fn into_raw(self) -> types::GroupResponse {
-        self.raw
-    }
-
-    /// The group's writable fields as an update that keeps them all.
-    pub fn to_update(&self) -> GroupUpdate {
-        GroupUpdate {
-            name: self.raw.group_name.clone(),
-        }
-    }
-
-    /// The group as a create that would make it again, id included.
-    pub fn to_new(&self) -> NewGroup {
-        NewGroup {
-            id: Some(GroupId::new(self.id.as_str())),
-            fields: self.to_update(),
-        }
-    }
+super::named::named_resource! {
+    what: "group",
+    object: Group wraps GroupResponse { id: group_id, name: group_name },
+    id: GroupId,
+    update: GroupUpdate,
+    new: NewGroup { id: group_id, name: group_name },
+    name_doc: "The group's name",
 }
 
 /// The account's product groups; see [`Client::groups`].
@@ -257,13 +199,11 @@ impl Ops for Groups {
     }
 
     fn parts_of(new: &NewGroup) -> Result<(Option<GroupId>, GroupUpdate)> {
-        Ok((new.id.clone().transpose()?, new.fields.clone()))
+        new.parts()
     }
 
     fn merge(update: &mut GroupUpdate, given: &GroupUpdate) {
-        if given.name.is_some() {
-            update.name.clone_from(&given.name);
-        }
+        update.merge(given);
     }
 }
 
@@ -319,61 +259,7 @@ impl crate::pagination::sealed::FetchPage for ListGroups {
     }
 }
 
-/// A group's writable fields: the body of [`Groups::replace`].
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-#[must_use]
-pub struct GroupUpdate {
-    /// The group's name.
-    pub name: Option<String>,
-}
-
-impl GroupUpdate {
-    /// An update that sets nothing yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A new name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-}
-
-/// A group to create.
-#[derive(Debug, Clone, PartialEq)]
-#[must_use]
-pub struct NewGroup {
-    id: Option<Result<GroupId, InvalidInput>>,
-    fields: GroupUpdate,
-}
-
 impl NewGroup {
-    /// A group with this name; Dintero generates its id unless [`id`](Self::id) sets one.
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            id: None,
-            fields: GroupUpdate::new().name(name),
-        }
-    }
-
-    /// Chooses the group's id instead of letting Dintero generate one.
-    pub fn id<I: IntoChecked<GroupId>>(mut self, id: I) -> Self {
-        self.id = Some(id.into_checked());
-        self
-    }
-
-    /// The group's id, if one was set and is valid.
-    pub fn group_id(&self) -> Option<&GroupId> {
-        self.id.as_ref()?.as_ref().ok()
-    }
-
-    /// The name.
-    pub fn group_name(&self) -> Option<&str> {
-        self.fields.name.as_deref()
-    }
-
     fn into_body(self) -> Result<types::CreateGroupBody> {
         Ok(types::CreateGroupBody {
             group_id: self.id.transpose()?,

@@ -7,6 +7,7 @@
 
 mod catalogs;
 mod groups;
+mod named;
 mod products;
 
 pub use catalogs::{Catalog, CatalogUpdate, Catalogs, ListCatalogs, NewCatalog};
