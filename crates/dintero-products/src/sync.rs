@@ -16,7 +16,7 @@ use crate::limiter::RateLimiter;
 use crate::resources::sealed::Ops;
 use crate::resources::{NewGroup, NewProduct, Product, ProductUpdate, Products};
 use futures::StreamExt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -276,7 +276,11 @@ impl Desired {
     /// These products.
     pub fn products(products: Vec<NewProduct>) -> Self {
         let products = Arc::new(products);
-        Self::products_from(move || products.as_ref().clone())
+        // One product cloned at a time as the sync reads, never the whole list.
+        Self::products_from(move || {
+            let products = products.clone();
+            (0..products.len()).map(move |i| products[i].clone())
+        })
     }
 
     /// The products `source` yields, each time it is called: a source too large to hold, such
@@ -414,7 +418,8 @@ impl CatalogSync {
     /// or with an id given twice.
     pub async fn plan(&self) -> Result<Plan> {
         let catalog = self.products.catalog_id()?.clone();
-        let groups = self.plan_groups().await?;
+        let remote_groups = self.remote_groups().await?;
+        let mut referenced = BTreeSet::new();
 
         // The catalog as it is: an id and a fingerprint per product, nothing else.
         let mut ledger = Ledger::default();
@@ -447,6 +452,7 @@ impl CatalogSync {
                     product.writable_fields().name.as_deref().unwrap_or_default()
                 ))
             })?;
+            referenced.extend(product.group_ids().cloned());
             match ledger.held(id.as_str()) {
                 Some(i) => {
                     let held = &mut ledger.held[i];
@@ -479,6 +485,7 @@ impl CatalogSync {
             }
         }
         self.report(Progress::Compared(desired_count));
+        let groups = self.plan_groups(&remote_groups, referenced)?;
         let Ledger { text, creates, .. } = &mut ledger;
         creates.sort_unstable_by(|a, b| span_text(text, *a).cmp(span_text(text, *b)));
         if let Some(pair) = creates
@@ -507,9 +514,10 @@ impl CatalogSync {
         })
     }
 
-    async fn plan_groups(&self) -> Result<Vec<GroupChange>> {
-        let client = self.products.client();
-        let remote: HashMap<String, String> = client
+    /// The account's groups, by id, with their names.
+    async fn remote_groups(&self) -> Result<HashMap<String, String>> {
+        self.products
+            .client()
             .groups()
             .list()
             .limit(crate::PageSize::MAX)
@@ -518,7 +526,17 @@ impl CatalogSync {
             .collect::<Vec<_>>()
             .await
             .into_iter()
-            .collect::<Result<_>>()?;
+            .collect()
+    }
+
+    /// The groups to create or rename: those listed in the desired state that are missing or
+    /// named otherwise, and those the products refer to that are neither listed nor there
+    /// (named by their id).
+    fn plan_groups(
+        &self,
+        remote: &HashMap<String, String>,
+        referenced: BTreeSet<GroupId>,
+    ) -> Result<Vec<GroupChange>> {
         let mut wanted: BTreeMap<String, NewGroup> = BTreeMap::new();
         for group in &self.desired.groups {
             let id = group.group_id().ok_or_else(|| {
@@ -526,12 +544,9 @@ impl CatalogSync {
             })?;
             wanted.insert(id.to_string(), group.clone());
         }
-        // Groups the products refer to that are neither listed nor there: named by their id.
-        for product in self.desired.read() {
-            for id in product.group_ids() {
-                if !wanted.contains_key(id.as_str()) && !remote.contains_key(id.as_str()) {
-                    wanted.insert(id.to_string(), NewGroup::new(id.as_str()).id(id));
-                }
+        for id in referenced {
+            if !wanted.contains_key(id.as_str()) && !remote.contains_key(id.as_str()) {
+                wanted.insert(id.to_string(), NewGroup::new(id.as_str()).id(id));
             }
         }
         let mut changes = Vec::new();
