@@ -27,20 +27,33 @@
 //! # What it does for you
 //!
 //! - **Authentication.** With client credentials, tokens are fetched from
-//!   `{base}/accounts/{aid}/auth/token`, cached, renewed before they expire, and fetched once
-//!   however many calls need one at the same moment. A 401 renews the token and retries once.
-//!   Secrets and tokens are redacted in `Debug` and never appear in errors or logs.
+//!   `{base}/accounts/{aid}/auth/token` for Dintero's audience
+//!   (`https://api.dintero.com/v1/accounts/{aid}`, whatever the base URL), cached, and renewed
+//!   before they expire. One token request is in flight at a time and its outcome, success or
+//!   failure, goes to every caller waiting; waiting counts against each call's time budget. A
+//!   lifetime of 0 or less is trusted for a minute, one over a day is capped at a day. A 401
+//!   renews the token and retries once. Secrets and tokens are redacted in `Debug` and never
+//!   appear in errors or logs; a base URL holding credentials is refused.
 //! - **Checked input.** Ids ([`AccountId`], [`CatalogId`], [`GroupId`], [`ProductId`]) and the
-//!   page size ([`PageSize`], 1 to 100) are validated before any request is sent. Ids are
-//!   percent-encoded in paths, so `/`, `%`, `?` or `#` cannot leave their path segment.
+//!   page size ([`PageSize`], 1 to 100) are validated before any request is sent. In paths, every
+//!   character outside the unreserved set is percent-encoded, so no id can leave its segment.
+//! - **A hostile server cannot hurt the caller.** Bodies are read under a limit
+//!   ([`ClientBuilder::max_body_bytes`]), redirects are never followed ([`Error::Redirect`]), and
+//!   time arithmetic on what a server sends (`expires_in`, `Retry-After`) saturates.
 //! - **One error type.** [`Error`] keeps the HTTP status of every failed response, Dintero's
-//!   error code and message, the request id, and a snippet of a body that is not JSON.
+//!   error code and message (free text), the request id, and a snippet of a body that is not
+//!   JSON; `is_not_found`, `is_conflict`, `is_timeout`, `is_retryable`, `is_outcome_unknown` and
+//!   friends answer the usual questions.
 //! - **Retries.** GET, PUT and DELETE are retried on transient failures, with exponential backoff
 //!   and jitter, honouring `Retry-After`; a POST only where it certainly was not processed (see
 //!   [`RetryPolicy`]).
 //! - **Pagination.** Every list is a [`ListRequest`], one generic type; see below.
+//! - **Catalog jobs.** [`Products::modify`] and [`Products::upsert`] keep the fields they do not
+//!   set; [`Products::create_once`] never creates twice; [`Products::bulk`] runs many writes
+//!   under one [`RateLimiter`]; [`Products::sync`] plans and applies a catalog's desired state.
+//!   The same for groups and catalogs, written once over [`Resource`].
 //! - **Tracing.** Each HTTP attempt is a `dintero_products.request` span with the operation, the
-//!   attempt number, the status and the duration.
+//!   method, the attempt number, the status and the duration.
 //!
 //! # Pagination
 //!
@@ -62,8 +75,13 @@
 //! # Layers
 //!
 //! This crate wraps `dintero-products-client`, which progenitor generates from the API's OpenAPI
-//! description. Its types are re-exported as [`types`]; [`Client::raw`] reaches the generated
+//! description. [`Product`], [`Group`] and [`Catalog`] wrap its response types (`raw()` returns
+//! them); all its types are re-exported as [`types`]; [`Client::raw`] reaches the generated
 //! client for anything not wrapped here.
+//!
+//! # TLS
+//!
+//! rustls by default (feature `rustls`); feature `native-tls` uses the platform's TLS instead.
 
 #![warn(missing_docs)]
 
