@@ -19,6 +19,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Each failure that involved a response keeps its HTTP status ([`Error::status`]); the
 /// predicates (`is_not_found`, `is_conflict`, `is_retryable`, ...) answer the usual questions
 /// without matching on variants.
+///
+/// ```no_run
+/// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+/// use dintero_products::{Error, NewGroup};
+///
+/// match client.groups().create(NewGroup::new("Møbel").id("B1")).await {
+///     Ok(group) => println!("created {}", group.id()),
+///     Err(e) if e.is_conflict() => println!("B1 exists already"),
+///     Err(e) if e.is_outcome_unknown() => println!("maybe created: look before trying again ({e})"),
+///     Err(Error::Api(api)) => println!("{} {:?} [request id {:?}]", api.status, api.message, api.request_id),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

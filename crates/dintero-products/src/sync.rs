@@ -258,6 +258,22 @@ impl Ledger {
 
 /// The desired state of a catalog: its products, read from a source that can be read twice
 /// (once to plan, once to apply), and the groups they belong to.
+///
+/// ```
+/// use dintero_products::{Currency, Desired, NewGroup, NewProduct, Price};
+///
+/// // A million products, made as they are read: never all in memory at once.
+/// let desired = Desired::products_from(|| {
+///     (0..1_000_000).map(|i| {
+///         NewProduct::new(format!("Chair {i}"))
+///             .id(format!("C{i}"))
+///             .price(Price::new(9900, Currency::NOK))
+///             .group("CHAIRS")
+///     })
+/// })
+/// .group(NewGroup::new("Chairs").id("CHAIRS"));
+/// # let _ = desired;
+/// ```
 #[derive(Clone)]
 pub struct Desired {
     products: Arc<dyn Fn() -> Box<dyn Iterator<Item = NewProduct> + Send> + Send + Sync>,
@@ -711,6 +727,22 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
 /// What a sync would do; see [`CatalogSync::plan`]. Its [`Display`](fmt::Display) is a
 /// readable diff: a summary line, then one line per change (`+` create, `~` update, `±`
 /// recreate, `-` delete), with old and new values for the first hundred updates.
+///
+/// ```no_run
+/// # async fn run(sync: dintero_products::CatalogSync) -> dintero_products::Result<()> {
+/// use dintero_products::Action;
+///
+/// let plan = sync.plan().await?;
+/// // catalog S23: 1 to create, 1 to update, 0 to recreate, 0 to delete, 98 unchanged
+/// // + C100
+/// // ~ C7  price: 99.00 NOK -> 109.00 NOK
+/// print!("{plan}");
+/// let deletes = plan.changes().iter().filter(|(_, action, _)| *action == Action::Delete).count();
+/// if deletes == 0 {
+///     sync.apply(&plan).await?;
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Plan {
     catalog: String,

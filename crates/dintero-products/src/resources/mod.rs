@@ -92,6 +92,19 @@ pub(crate) mod sealed {
 }
 
 /// What a write did.
+///
+/// ```no_run
+/// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+/// use dintero_products::{NewProduct, Written};
+///
+/// match client.products("S23").upsert(NewProduct::new("Stablestol").id("Stol22")).await? {
+///     Written::Created(p) => println!("created {}", p.id()),
+///     Written::Updated(p) => println!("updated {}", p.id()),
+///     Written::Unchanged(_) => println!("nothing to do"),
+///     other => println!("{other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Written<T> {
