@@ -364,12 +364,13 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
         });
     let mut rng = fastrand::Rng::with_seed(config.seed);
     let (mut interrupted, mut rounds) = (0, 0);
-    loop {
+    // Bounded: should the sync never converge, the comparison below reports it.
+    while rounds < 50 {
         rounds += 1;
         let Ok(plan) = sync.plan().await else {
             continue; // a list that failed for good under faults: plan again
         };
-        if plan.is_empty() || rounds > 50 {
+        if plan.is_empty() {
             break;
         }
         // The first few rounds are killed part-way through, as a process would be.

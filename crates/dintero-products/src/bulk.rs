@@ -57,7 +57,7 @@ impl<R: Resource> Write<R> {
     /// The id it writes, when known before sending (a create without an id has none).
     pub fn id(&self) -> Option<R::Id> {
         match self {
-            Write::Create(new) | Write::Upsert(new) => R::parts_of(new).ok().and_then(|(id, _)| id),
+            Write::Create(new) | Write::Upsert(new) => R::id_of(new),
             Write::Replace(id, _) | Write::Modify(id, _) | Write::Delete(id) => Some(id.clone()),
         }
     }
@@ -283,11 +283,11 @@ impl<R: Resource> Scheduler<R> {
                         self.waiting += 1;
                     }
                     None => {
-                        self.busy.insert(id, VecDeque::new());
-                        self.start(index, write);
+                        self.busy.insert(id.clone(), VecDeque::new());
+                        self.start(index, write, Some(id));
                     }
                 },
-                None => self.start(index, write),
+                None => self.start(index, write, None),
             }
         }
     }
@@ -297,7 +297,7 @@ impl<R: Resource> Scheduler<R> {
         match self.busy.get_mut(id).and_then(VecDeque::pop_front) {
             Some((index, write)) => {
                 self.waiting -= 1;
-                self.start(index, write);
+                self.start(index, write, Some(id.clone()));
             }
             None => {
                 self.busy.remove(id);
@@ -305,12 +305,11 @@ impl<R: Resource> Scheduler<R> {
         }
     }
 
-    fn start(&mut self, index: usize, write: Write<R>) {
+    fn start(&mut self, index: usize, write: Write<R>, id: Option<R::Id>) {
         let resource = self.resource.clone();
         self.running.push(
             async move {
                 let kind = write.kind();
-                let id = write.id();
                 let result = apply(&resource, write).await;
                 Outcome {
                     index,

@@ -213,6 +213,10 @@ impl Ops for Catalogs {
         new.parts()
     }
 
+    fn id_of(new: &NewCatalog) -> Option<CatalogId> {
+        new.catalog_id().cloned()
+    }
+
     fn merge(update: &mut CatalogUpdate, given: &CatalogUpdate) {
         update.merge(given);
     }

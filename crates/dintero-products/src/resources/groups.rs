@@ -202,6 +202,10 @@ impl Ops for Groups {
         new.parts()
     }
 
+    fn id_of(new: &NewGroup) -> Option<GroupId> {
+        new.group_id().cloned()
+    }
+
     fn merge(update: &mut GroupUpdate, given: &GroupUpdate) {
         update.merge(given);
     }

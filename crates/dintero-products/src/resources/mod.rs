@@ -84,6 +84,10 @@ pub(crate) mod sealed {
         ) -> Result<(Option<<Self as Resource>::Id>, <Self as Resource>::Update)>
         where
             Self: Resource;
+        /// The valid id a create asks for, if any, without copying its fields.
+        fn id_of(new: &<Self as Resource>::New) -> Option<<Self as Resource>::Id>
+        where
+            Self: Resource;
         /// Sets in `update` every field `given` sets; the others stay.
         fn merge(update: &mut <Self as Resource>::Update, given: &<Self as Resource>::Update)
         where
@@ -181,8 +185,9 @@ pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Wri
             R::WHAT
         ))
     })?;
-    let mut last = None;
-    for _ in 0..UPSERT_ROUNDS {
+    let mut round = 0;
+    loop {
+        round += 1;
         let error = match resource.get_item(&id).await {
             Ok(current) => {
                 let before = R::update_of(&current);
@@ -204,9 +209,10 @@ pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Wri
             },
             Err(e) => return Err(e),
         };
-        last = Some(error);
+        if round == UPSERT_ROUNDS {
+            return Err(error);
+        }
     }
-    Err(last.unwrap_or_else(|| Error::Config("upsert made no attempt".into())))
 }
 
 /// Creates `new` exactly once, even when an attempt's outcome is unknown: before sending it

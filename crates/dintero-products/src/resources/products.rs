@@ -430,6 +430,10 @@ impl Ops for Products {
         Ok((new.id.clone().transpose()?, new.fields.clone()))
     }
 
+    fn id_of(new: &NewProduct) -> Option<ProductId> {
+        new.product_id().cloned()
+    }
+
     fn merge(update: &mut ProductUpdate, given: &ProductUpdate) {
         update.merge(given);
     }
