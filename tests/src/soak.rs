@@ -12,7 +12,8 @@
 
 use crate::{ACCOUNT, client_with};
 use dintero_products::{
-    Client, Currency, Cursor, Desired, NewProduct, Price, Progress, RetryPolicy,
+    Client, Currency, Cursor, Desired, Field, FileJournal, MaxDeletes, NewProduct, Price, Progress,
+    RetryPolicy,
 };
 use dintero_products_fake::{FakeServer, FaultKind, Faults};
 use futures::{StreamExt, TryStreamExt};
@@ -293,8 +294,12 @@ impl SyncSoakReport {
 
 const SYNC_CATALOG: &str = "SYNC";
 
+/// The fields the sync soak's desired state manages: the columns of a file that names these.
+const SYNC_MANAGED: [Field; 4] = [Field::Name, Field::Description, Field::Price, Field::Groups];
+
 /// The desired product `i`: the first half reuse seeded ids with new fields (updates; every
-/// tenth moves to another group, a recreate), the rest are new (creates).
+/// tenth moves to another group, a recreate), the rest are new (creates). Its `unit` is set but
+/// not managed ([`SYNC_MANAGED`]): a sync must not write it.
 fn desired_product(i: u32, seeded: u32) -> NewProduct {
     let id = if i < seeded / 2 {
         dintero_products_fake::seeded_product_id(i + 1)
@@ -338,11 +343,29 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
         .max_backoff(Duration::from_millis(500))
         .max_elapsed(Duration::from_secs(60));
     let client = client_with(&fake, policy, config.timeout);
-    client.catalogs().list().send().await.ok(); // the token, before the faults
+    // What the sync does not manage must come through it as it was: read before the faults.
+    let before: HashMap<String, dintero_products::Product> = client
+        .products(SYNC_CATALOG)
+        .list()
+        .limit(100)
+        .items()
+        .map_ok(|p| (p.id().to_string(), p))
+        .try_collect()
+        .await
+        .expect("listing without faults succeeds");
     fake.set_faults(faults(config.fault_probability));
 
+    // The file names some columns only: `unit` (set on every desired product) and the stock,
+    // dimension, images, ... of the seeded products are not managed, so they must stay.
     let desired =
-        Desired::products_from(move || (0..desired_count).map(move |i| desired_product(i, seeded)));
+        Desired::products_from(move || (0..desired_count).map(move |i| desired_product(i, seeded)))
+            .manage(SYNC_MANAGED.into_iter().collect());
+    let journal_path = std::env::temp_dir().join(format!(
+        "dintero-sync-soak-{}-{}.journal",
+        std::process::id(),
+        config.seed
+    ));
+    let journal = FileJournal::open(&journal_path).expect("a journal in the temporary directory");
     let applied = Arc::new(AtomicUsize::new(0));
     let stop_at = Arc::new(AtomicUsize::new(usize::MAX));
     let enough = Arc::new(Notify::new());
@@ -350,6 +373,10 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
         .products(SYNC_CATALOG)
         .sync(desired)
         .prune(true)
+        .max_deletes(MaxDeletes::Percent(100))
+        .allow_recreate(true)
+        .allow_price_jumps(true)
+        .journal(journal)
         .concurrency(2 * config.concurrency)
         .on_progress({
             let (applied, stop_at, enough) = (applied.clone(), stop_at.clone(), enough.clone());
@@ -408,12 +435,22 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
             let want = desired_product(i, seeded);
             let id = want.product_id().map(|id| id.as_str()).unwrap_or_default();
             by_id.get(id).is_some_and(|have| {
-                have.name() == want.writable_fields().name.as_deref().unwrap_or_default()
+                let kept = match before.get(id) {
+                    Some(was) => {
+                        have.unit() == was.unit()
+                            && have.raw().locations == was.raw().locations
+                            && have.raw().dimension == was.raw().dimension
+                            && have.is_virtual() == was.is_virtual()
+                    }
+                    None => have.unit().is_none(),
+                };
+                kept && have.name() == want.writable_fields().name.as_deref().unwrap_or_default()
                     && have.price() == want.writable_fields().price
                     && have.description() == want.writable_fields().description.as_deref()
                     && have.group_ids().eq(want.group_ids().map(|g| g.as_str()))
             })
         });
+    let _ = std::fs::remove_file(&journal_path);
     let writes = fake
         .requests()
         .iter()

@@ -2,6 +2,7 @@
 
 use crate::files::FileFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dintero_products::MaxDeletes;
 use std::path::PathBuf;
 
 /// The CSV and JSON Lines formats, shown by the help of the commands that read or write files.
@@ -30,7 +31,8 @@ OUTPUT
   (--format table|json).
 
 EXIT STATUS
-  0 everything went through; 1 some rows or writes failed, or a request failed;
+  0 everything went through; 1 some rows or writes failed, a request failed, a change was
+  held back for want of consent (--allow-recreate, --yes) or a plan was refused;
   2 a usage or configuration error (a bad flag, missing credentials, an unreadable file).";
 
 /// `dintero-products`: the catalogs, groups and products of a Dintero account, from a shell.
@@ -242,36 +244,84 @@ EXAMPLES
         #[arg(short = 'o', long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Create or update every product of a file (an upsert per row)
+    /// Create or update the products of a file; the catalog's other products are left alone
     #[command(after_help = format!("\
-Each row creates its product, or, when the id exists, sets the fields the row sets and keeps
-the others. A product's groups are set when it is created: the API cannot change an existing
-product's groups (`products sync` does, by deleting and creating it again). A bad row is
-reported with its file, line and column, and the other rows still go through.
+Each row creates its product, or, when the id exists, changes the fields the file names and
+keeps the others. The plan is printed first, as `products sync` prints it (+ create, ~ update,
+and apart, under \"needs consent:\", ± recreate and ! price jump); then it is applied, groups
+first. Products in the catalog but not in the file are never touched. A bad row is reported
+with its file, line and column, and the other rows still go through; an id given twice is a
+bad row on its later line. Importing again right after changes nothing.
 
+{JOB_RULES}
 EXAMPLES
-  dintero-products products import --catalog S23 products.csv
-  dintero-products products import -c S23 products.jsonl --report report.jsonl
+  dintero-products products import --catalog S23 products.csv --dry-run
+  dintero-products products import -c S23 prices.csv --report report.jsonl
+  dintero-products products import -c S23 products.jsonl --allow-recreate --yes
   dintero-products products import -c S23 export.txt --format csv --concurrency 16
+
+EXIT STATUS
+  0 every row went through (or, with --dry-run, would); 1 some rows were bad, failed or were
+  held back for want of consent; 2 a usage or configuration error.
 
 {FILES_HELP}"))]
     Import(ImportArgs),
-    /// Make a catalog hold exactly the products of a file: plan, show the diff, apply
+    /// Make a catalog hold the products of a file: plan, show the diff, apply
     #[command(after_help = format!("\
 The plan compares the file with the catalog, sending only list requests, and is printed as a
-diff (+ create, ~ update, ± recreate: the groups differ, - delete) with a summary. Then it is
-applied, groups first. Products in the catalog but not in the file are kept, unless --prune:
-then they are deleted, after a confirmation on a terminal (elsewhere --yes is required).
-Syncing again right after changes nothing.
+diff (+ create, ~ update, - delete, and apart, under \"needs consent:\", ± recreate and ! price
+jump) with a summary. Then it is applied, groups first. Products in the catalog but not in the
+file are kept, unless --prune: then they are deleted, after a confirmation on a terminal
+(elsewhere --yes is required). Syncing again right after changes nothing.
+
+{JOB_RULES}
+DELETES (--prune)
+  A prune deletes at most --max-deletes products (default 10% of the catalog): a plan that
+  would delete more is printed and refused, nothing is sent, and the exit status is 1; pass
+  --max-deletes 100% (or a count) when the deletes are meant. A file with no product (a header
+  alone, an empty .jsonl), a file that cannot be read to its end, or one with bad rows is
+  never pruned from.
 
 EXAMPLES
   dintero-products products sync --catalog S23 products.csv --dry-run
-  dintero-products products sync -c S23 products.csv
+  dintero-products products sync -c S23 prices.csv
+  dintero-products products sync -c S23 products.csv --allow-recreate
   dintero-products products sync -c S23 products.jsonl --prune --yes --report sync.jsonl
+  dintero-products products sync -c S23 products.csv --prune --max-deletes 500 --yes
+
+EXIT STATUS
+  0 every change went through (or, with --dry-run, would); 1 some rows were bad, a write
+  failed, a change was held back for want of consent, or the plan was refused; 2 a usage or
+  configuration error.
 
 {FILES_HELP}"))]
     Sync(SyncArgs),
 }
+
+/// What `products import` and `products sync` change, and what they change only with consent.
+const JOB_RULES: &str = "\
+WHAT CHANGES
+  Only the columns in the file (the keys of a JSON line) are changed: a field whose column is
+  absent keeps its value, so a file `id,price,currency` changes prices and nothing else. An
+  empty cell in a column that is there (a JSON null) clears the field.
+
+CHANGES THAT NEED CONSENT
+  Groups: Dintero cannot change an existing product's groups, so a product whose groups change
+  is deleted and created again with all its other fields (a recreate): its Dintero id and
+  created_at change. Recreates happen only with --allow-recreate; without it the product is
+  left untouched, reported as needing consent, and the exit status is 1.
+  Prices: a price multiplied or divided by ten or more (kroner typed into a column of øre) is
+  applied only with --yes, or after a yes to a question on a terminal; otherwise it is left
+  untouched and reported, and the exit status is 1.
+
+THE JOURNAL
+  Before a recreate deletes a product, its whole body is written to the journal file
+  (--journal, default dintero-products.journal in the current directory), and crossed out once
+  the product exists again. If a run is killed between the delete and the create, the next run
+  with the same journal creates the product again as it was before doing anything else. Keep
+  the file until a run has finished; run one job at a time per journal. It is created only for
+  runs with --allow-recreate, and removed when such a run leaves it empty.
+";
 
 /// The output flags of a listing.
 #[derive(Debug, Args)]
@@ -307,29 +357,9 @@ pub struct CreateArgs {
     pub name: String,
 }
 
-/// `products import`.
+/// The flags `products import` and `products sync` share.
 #[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The catalog
-    #[arg(short = 'c', long, value_name = "CATALOG")]
-    pub catalog: String,
-    /// The file: .csv, or .jsonl / .ndjson
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// The file's format, whatever its extension
-    #[arg(short = 'f', long, value_enum)]
-    pub format: Option<FileFormat>,
-    /// Write one JSON line per row to FILE: {"line", "id", "outcome", "error"}
-    #[arg(short = 'r', long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// Writes in flight at once (1 to 64)
-    #[arg(short = 'j', long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-}
-
-/// `products sync`.
-#[derive(Debug, Args)]
-pub struct SyncArgs {
+pub struct JobArgs {
     /// The catalog
     #[arg(short = 'c', long, value_name = "CATALOG")]
     pub catalog: String,
@@ -342,18 +372,48 @@ pub struct SyncArgs {
     /// Print the plan and stop: nothing but list requests are sent
     #[arg(short = 'n', long)]
     pub dry_run: bool,
-    /// Delete the catalog's products that are not in the file
+    /// Consent to recreates: products whose groups change are deleted and created again (their
+    /// Dintero id and created_at change)
     #[arg(long)]
-    pub prune: bool,
-    /// Do not ask for confirmation before deleting
+    pub allow_recreate: bool,
+    /// Do not ask: apply price changes by a factor of ten or more, and (sync --prune) delete
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Where recreates write each product before deleting it, so a killed run loses nothing;
+    /// the next run with the same journal repairs what it left
+    #[arg(long, value_name = "FILE", default_value = "dintero-products.journal")]
+    pub journal: PathBuf,
     /// Writes in flight at once (1 to 64)
     #[arg(short = 'j', long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Write one JSON line per row to FILE: {"line", "id", "outcome", "error"}
     #[arg(short = 'r', long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+/// `products import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+}
+
+/// `products sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Delete the catalog's products that are not in the file
+    #[arg(long)]
+    pub prune: bool,
+    /// With --prune: refuse a plan that deletes more than N products, or N% of the catalog
+    #[arg(long, value_name = "N|N%", default_value = "10%", value_parser = parse_max_deletes)]
+    pub max_deletes: MaxDeletes,
+}
+
+fn parse_max_deletes(text: &str) -> Result<MaxDeletes, String> {
+    text.parse()
+        .map_err(|e: dintero_products::InvalidInput| e.to_string())
 }
 
 /// How a listing is printed.

@@ -17,9 +17,11 @@
 //!   products get    --catalog C ID [--format table|json]
 //!   products delete --catalog C ID... [--concurrency N]
 //!   products export --catalog C [--format jsonl|csv] [--output FILE]
-//!   products import --catalog C FILE [--format csv|jsonl] [--report FILE] [--concurrency N]
-//!   products sync   --catalog C FILE [--format csv|jsonl] [--dry-run] [--prune] [--yes]
-//!                   [--concurrency N] [--report FILE]
+//!   products import --catalog C FILE [--format csv|jsonl] [--dry-run] [--allow-recreate] [--yes]
+//!                   [--journal FILE] [--report FILE] [--concurrency N]
+//!   products sync   --catalog C FILE [--format csv|jsonl] [--dry-run] [--allow-recreate] [--yes]
+//!                   [--prune] [--max-deletes N|N%] [--journal FILE] [--report FILE]
+//!                   [--concurrency N]
 //!   completions bash|zsh|fish|elvish|powershell
 //! ```
 //!
@@ -34,8 +36,15 @@
 //!
 //! Data goes to standard output or the `--output` file; progress (a bar on a terminal, a line
 //! every 10,000 items or 5 seconds otherwise), notes and errors go to standard error. The exit
-//! status is 0 when everything went through, 1 when some rows or writes failed, 2 for usage
-//! and configuration errors.
+//! status is 0 when everything went through, 1 when some rows or writes failed, a change was
+//! held back for want of consent or a plan was refused, 2 for usage and configuration errors.
+//!
+//! `products import` and `products sync` are one engine, the SDK's catalog sync (an import
+//! never prunes): only the fields a file names change, an empty cell clears its field, a
+//! product whose groups change is deleted and created again only with `--allow-recreate` (its
+//! body first written to the `--journal`, so a killed run loses nothing), a price changed by a
+//! factor of ten or more needs `--yes` (or a yes on a terminal), and a prune deletes at most
+//! `--max-deletes` products and never from an empty file.
 //!
 //! # Files
 //!

@@ -6,6 +6,7 @@ use dintero_products_fake::FakeServer;
 use predicates::prelude::*;
 use predicates::str::contains;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -55,9 +56,11 @@ impl Fake {
     }
 
     /// The binary, pointed at this fake: credentials in `DINTERO_*`, the base URL as a flag.
+    /// It runs in the test's directory, where a job's default journal then goes.
     fn cmd(&self) -> Command {
         let mut cmd = Self::bare();
-        cmd.env("DINTERO_ACCOUNT_ID", ACCOUNT)
+        cmd.current_dir(self.dir.path())
+            .env("DINTERO_ACCOUNT_ID", ACCOUNT)
             .env("DINTERO_CLIENT_ID", self.server.client_id())
             .env("DINTERO_CLIENT_SECRET", self.server.client_secret())
             .args(["--base-url", &self.server.base_url()]);
@@ -81,6 +84,19 @@ impl Fake {
             .into_iter()
             .filter(|r| !r.path.ends_with("/auth/token"))
             .map(|r| r.method)
+            .collect()
+    }
+
+    /// How many requests of `method` were received since the last `clear_requests`.
+    fn sent(&self, method: &str) -> usize {
+        self.api_methods().iter().filter(|m| *m == method).count()
+    }
+
+    /// The catalog's products by id, as the API returns them.
+    fn products(&self, catalog: &str) -> BTreeMap<String, Value> {
+        self.export_json(catalog)
+            .into_iter()
+            .map(|p| (p["product_id"].as_str().unwrap_or_default().to_string(), p))
             .collect()
     }
 
@@ -382,7 +398,9 @@ fn csv_export_then_import_is_lossless() {
         .arg(&first)
         .assert()
         .success()
-        .stdout(contains(": 24 created, 0 updated, 0 unchanged, 0 failed"));
+        .stdout(contains(
+            ": 24 created, 0 updated, 0 unchanged, 0 recreated, 0 held back, 0 failed",
+        ));
     let second = fake.path("copy.csv");
     fake.cmd()
         .args(["products", "export", "-c", "COPY", "-f", "csv", "-o"])
@@ -397,7 +415,9 @@ fn csv_export_then_import_is_lossless() {
         .arg(&first)
         .assert()
         .success()
-        .stdout(contains("0 created, 0 updated, 24 unchanged, 0 failed"));
+        .stdout(contains(
+            "0 created, 0 updated, 24 unchanged, 0 recreated, 0 held back, 0 failed",
+        ));
 }
 
 /// A product as the API returned it, without what the API fills itself: its uuid, the
@@ -494,9 +514,7 @@ fn a_dry_run_prints_the_plan_and_sends_only_list_requests() {
         .success();
     let plan = stdout(&dry);
     assert!(
-        plan.starts_with(
-            "catalog DEMO: 1 to create, 1 to update, 0 to recreate, 1 to delete, 22 unchanged\n"
-        ),
+        plan.starts_with("catalog DEMO: 1 to create, 1 to update, 1 to delete, 22 unchanged\n"),
         "{plan}"
     );
     assert!(plan.contains("+ NEW-1\n"), "{plan}");
@@ -520,16 +538,16 @@ fn a_dry_run_prints_the_plan_and_sends_only_list_requests() {
     assert_eq!(planned.len(), 25);
     assert_eq!(
         planned[0],
-        serde_json::json!({"line": 2, "id": "CH-1001", "outcome": "update", "error": null})
+        serde_json::json!({"line": 2, "id": "CH-1001", "outcome": "would-update", "error": null})
     );
     assert_eq!(planned[1]["outcome"], "unchanged");
     assert_eq!(
         planned[23],
-        serde_json::json!({"line": 25, "id": "NEW-1", "outcome": "create", "error": null})
+        serde_json::json!({"line": 25, "id": "NEW-1", "outcome": "would-create", "error": null})
     );
     assert_eq!(
         planned[24],
-        serde_json::json!({"line": null, "id": "TB-2001", "outcome": "delete", "error": null})
+        serde_json::json!({"line": null, "id": "TB-2001", "outcome": "would-delete", "error": null})
     );
 }
 
@@ -554,10 +572,12 @@ fn a_sync_applies_the_plan_and_the_next_one_changes_nothing() {
     assert!(out.contains("1 to create, 1 to update"), "{out}");
     assert!(out.contains("+ group NEWGROUP"), "{out}");
     assert!(
-        out.ends_with("applied to catalog DEMO: 1 created, 1 updated, 0 recreated, 0 deleted, 1 group created or renamed; 0 failed\n"),
+        out.ends_with("synced catalog DEMO: 1 created, 1 updated, 0 unchanged, 0 recreated, 0 deleted, 0 held back, 1 group created or renamed; 0 failed\n"),
         "{out}"
     );
-    let lines = json_lines(read(&report).as_bytes());
+    // One line per row, in the order the writes finished.
+    let mut lines = json_lines(read(&report).as_bytes());
+    lines.sort_by_key(|l| l["line"].as_u64());
     assert_eq!(
         lines,
         [
@@ -584,7 +604,7 @@ fn a_sync_applies_the_plan_and_the_next_one_changes_nothing() {
         .assert()
         .success()
         .stdout(
-            contains("0 to create, 0 to update, 0 to recreate, 0 to delete, 2 unchanged")
+            contains("0 to create, 0 to update, 0 to delete, 2 unchanged")
                 .and(contains("nothing to change")),
         );
     assert!(fake.api_methods().iter().all(|m| m == "GET"));
@@ -607,12 +627,20 @@ fn prune_asks_for_yes_off_a_terminal() {
     assert!(fake.server.requests().is_empty(), "nothing may be sent");
     fake.cmd()
         .args([
-            "products", "sync", "-c", "DEMO", "--prune", "--yes", "--quiet",
+            "products",
+            "sync",
+            "-c",
+            "DEMO",
+            "--prune",
+            "--yes",
+            "--quiet",
+            "--max-deletes",
+            "100%",
         ])
         .arg(&file)
         .assert()
         .success()
-        .stdout(contains("2 to update, 0 to recreate, 22 to delete").and(contains("22 deleted")));
+        .stdout(contains("2 to update, 22 to delete").and(contains("22 deleted")));
     assert_eq!(fake.count("DEMO"), 2);
 }
 
@@ -627,7 +655,7 @@ fn bad_csv_rows_are_named_and_the_others_go_through() {
              GOOD-1,Chair,100,NOK\n\
              ,No id,100,NOK\n\
              BAD-PRICE,Chair,12.50,NOK\n\
-             BAD-CURRENCY,Chair,100,XYZ\n\
+             BAD-CURRENCY,Chair,100,nok\n\
              {long_id},Chair,100,NOK\n\
              SHORT,Chair\n\
              GOOD-2,\"Table, oak\",200,NOK\n\
@@ -650,7 +678,7 @@ fn bad_csv_rows_are_named_and_the_others_go_through() {
             "{name}, line 4, column 3 (price): \"12.50\" is not a whole number of minor units (prices are in minor units: write 1250 for 12.50)"
         ),
         format!(
-            "{name}, line 5, column 4 (currency): invalid currency \"XYZ\": must be an ISO 4217 code"
+            "{name}, line 5, column 4 (currency): invalid currency \"nok\": must be an ISO 4217 code"
         ),
         format!("{name}, line 6, column 1 (id): invalid product id \"xxxx"),
         "must be at most 255 characters".to_string(),
@@ -665,7 +693,8 @@ fn bad_csv_rows_are_named_and_the_others_go_through() {
         );
     }
     assert!(
-        stdout(&run).contains("2 created, 0 updated, 0 unchanged, 6 failed"),
+        stdout(&run)
+            .contains("2 created, 0 updated, 0 unchanged, 0 recreated, 0 held back, 6 failed"),
         "{}",
         stdout(&run)
     );
@@ -713,7 +742,7 @@ fn bad_jsonl_lines_are_named_and_the_others_go_through() {
             "{\"product_id\":\"GOOD-1\",\"product_name\":\"Chair\",\"unit_gross_price\":100,\"currency\":\"NOK\"}\n",
             "{\"product_name\":\"no id\"}\n",
             "{\"product_id\":\"BAD-PRICE\",\"unit_gross_price\":\"12.50\",\"currency\":\"NOK\"}\n",
-            "{\"product_id\":\"BAD-CURRENCY\",\"unit_gross_price\":100,\"currency\":\"XYZ\"}\n",
+            "{\"product_id\":\"BAD-CURRENCY\",\"unit_gross_price\":100,\"currency\":\"nok\"}\n",
             "{\"product_id\":\"BROKEN\",\n",
             "\n",
             "{\"product_id\":\"GOOD-2\",\"groups\":[{\"group_id\":\"CHAIRS\"}],\"extra\":true}\n",
@@ -732,7 +761,7 @@ fn bad_jsonl_lines_are_named_and_the_others_go_through() {
         format!(
             "{name}, line 3, column 52 (unit_gross_price): invalid type: string \"12.50\", expected i64"
         ),
-        format!("{name}, line 4, field currency: invalid currency \"XYZ\""),
+        format!("{name}, line 4, field currency: invalid currency \"nok\""),
         format!("{name}, line 5, column 23: EOF while parsing a value"),
     ] {
         assert!(
@@ -740,7 +769,12 @@ fn bad_jsonl_lines_are_named_and_the_others_go_through() {
             "missing {expected:?} in:\n{errors}"
         );
     }
-    assert!(stdout(&run).contains("2 created, 0 updated, 0 unchanged, 4 failed"));
+    assert!(
+        stdout(&run)
+            .contains("2 created, 0 updated, 0 unchanged, 0 recreated, 0 held back, 4 failed"),
+        "{}",
+        stdout(&run)
+    );
     let copied = fake.export_json("COPY");
     assert_eq!(copied.len(), 2);
     assert_eq!(copied[1]["groups"][0]["group_id"], "CHAIRS");
@@ -751,7 +785,7 @@ fn a_sync_with_bad_rows_does_not_prune() {
     let fake = Fake::start();
     let file = fake.write(
         "bad.csv",
-        "id,price,currency,groups\nCH-1001,1,NOK,CHAIRS\nCH-1002,abc,NOK,CHAIRS\n",
+        "id,price,currency,groups\nCH-1001,159900,NOK,CHAIRS\nCH-1002,abc,NOK,CHAIRS\n",
     );
     fake.server.clear_requests();
     fake.cmd()
@@ -962,4 +996,524 @@ fn the_demo_works_without_an_account() {
         .assert()
         .success()
         .stdout(contains("\"group_id\":\"OUTDOOR\""));
+}
+
+/// `product` without `updated_at`, which any write changes; its Dintero `id` and `created_at`
+/// stay, so a product deleted and created again does not compare equal.
+fn but_updated_at(product: &Value) -> Value {
+    let mut product = product.clone();
+    if let Some(fields) = product.as_object_mut() {
+        fields.remove("updated_at");
+    }
+    product
+}
+
+/// The product `id` of `products`, or a failed test naming it.
+fn get<'a>(products: &'a BTreeMap<String, Value>, id: &str) -> &'a Value {
+    products
+        .get(id)
+        .unwrap_or_else(|| panic!("product {id} is missing"))
+}
+
+#[test]
+fn a_price_list_changes_prices_and_nothing_else() {
+    let fake = Fake::start();
+    let before = fake.products("DEMO");
+    let mut text = String::from("id,price,currency\n");
+    for (id, product) in &before {
+        let price = product["unit_gross_price"].as_i64().unwrap_or(0) + 1000;
+        text.push_str(&format!("{id},{price},NOK\n"));
+    }
+    let file = fake.write("prices.csv", &text);
+    fake.server.clear_requests();
+    let run = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&file)
+        .assert()
+        .success();
+    let out = stdout(&run);
+    assert!(
+        out.contains("synced catalog DEMO: 0 created, 24 updated, 0 unchanged, 0 recreated, 0 deleted, 0 held back"),
+        "{out}"
+    );
+    assert_eq!(fake.sent("DELETE"), 0, "{:?}", fake.api_methods());
+
+    // Every field but the price is as it was: name, description, groups, locations, unit, and
+    // the Dintero id and creation time (nothing was deleted and created again).
+    let after = fake.products("DEMO");
+    assert_eq!(after.len(), 24);
+    for (id, old) in &before {
+        let mut expected = but_updated_at(old);
+        expected["unit_gross_price"] =
+            (old["unit_gross_price"].as_i64().unwrap_or(0) + 1000).into();
+        assert_eq!(but_updated_at(get(&after, id)), expected, "{id}");
+    }
+}
+
+#[test]
+fn a_file_without_groups_recreates_nothing_and_an_empty_cell_clears() {
+    let fake = Fake::start();
+    let before = fake.products("DEMO");
+    // CH-1003 is in two groups; the file has no groups column, so they are not its business.
+    let file = fake.write(
+        "names.csv",
+        "id,name,description\nCH-1003,Fjord stool,Steel.\nLP-3006,Fyr wall lamp,\n",
+    );
+    fake.server.clear_requests();
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--quiet"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("0 created, 2 updated").and(contains("0 recreated")));
+    assert_eq!(fake.sent("DELETE"), 0, "{:?}", fake.api_methods());
+    let after = fake.products("DEMO");
+    let chair = get(&after, "CH-1003");
+    assert_eq!(chair["product_name"], "Fjord stool");
+    assert_eq!(chair["description"], "Steel.");
+    assert_eq!(chair["groups"], get(&before, "CH-1003")["groups"]);
+    assert_eq!(chair["id"], get(&before, "CH-1003")["id"]);
+    assert_eq!(chair["locations"], get(&before, "CH-1003")["locations"]);
+    // An empty cell in a column that is there clears the field.
+    let lamp = get(&after, "LP-3006");
+    assert_eq!(lamp["description"].as_str().unwrap_or_default(), "");
+    assert_eq!(lamp["groups"], get(&before, "LP-3006")["groups"]);
+    assert_eq!(lamp["unit_gross_price"], 69_900);
+}
+
+#[test]
+fn changing_groups_needs_allow_recreate_and_keeps_every_other_field() {
+    let fake = Fake::start();
+    let before = fake.products("DEMO");
+    let file = fake.write("groups.csv", "id,groups\nCH-1001,CHAIRS;OUTDOOR\n");
+    let report = fake.path("report.jsonl");
+
+    // Without consent: untouched, named, exit 1.
+    fake.server.clear_requests();
+    let held = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO", "--report"])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .code(1);
+    let out = stdout(&held);
+    assert!(
+        out.contains("needs consent:\n± CH-1001  groups: CHAIRS -> CHAIRS,OUTDOOR"),
+        "{out}"
+    );
+    assert!(out.contains("[held back]"), "{out}");
+    assert!(out.contains("1 held back"), "{out}");
+    assert!(stderr(&held).contains("CH-1001"), "{}", stderr(&held));
+    assert_eq!(fake.sent("DELETE"), 0);
+    assert_eq!(fake.sent("POST"), 0);
+    let lines = json_lines(read(&report).as_bytes());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["id"], "CH-1001");
+    assert_eq!(lines[0]["line"], 2);
+    assert_eq!(lines[0]["outcome"], "needs-consent");
+    assert!(
+        lines[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("--allow-recreate")),
+        "{lines:?}"
+    );
+    assert_eq!(fake.products("DEMO"), before);
+
+    // With consent: deleted and created again, with the new groups and every other field.
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--allow-recreate"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("1 recreated").and(contains("[approved]")));
+    let after = fake.products("DEMO");
+    let (old, new) = (get(&before, "CH-1001"), get(&after, "CH-1001"));
+    let groups: Vec<&Value> = new["groups"]
+        .as_array()
+        .map(|g| g.iter().map(|g| &g["group_id"]).collect())
+        .unwrap_or_default();
+    assert_eq!(groups, ["CHAIRS", "OUTDOOR"]);
+    let mut expected = writable(old.clone());
+    expected["groups"] = Value::Null;
+    let mut got = writable(new.clone());
+    got["groups"] = Value::Null;
+    assert_eq!(got, expected, "every field but the groups is kept");
+    assert_ne!(new["id"], old["id"], "a recreate gives a new Dintero id");
+    // The journal served the recreate and, left empty, was removed.
+    assert!(!fake.path("dintero-products.journal").exists());
+    // Right after, nothing to change.
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("nothing to change"));
+}
+
+#[test]
+fn an_empty_file_never_prunes() {
+    let fake = Fake::start();
+    let csv = fake.write("empty.csv", "id,name,price,currency\n");
+    let jsonl = fake.write("empty.jsonl", "");
+    for file in [&csv, &jsonl] {
+        fake.server.clear_requests();
+        let run = fake
+            .cmd()
+            .args(["products", "sync", "-c", "DEMO", "--prune", "--yes"])
+            .arg(file)
+            .assert()
+            .code(1);
+        assert!(stdout(&run).contains("refused:"), "{}", stdout(&run));
+        assert!(
+            stderr(&run).contains("nothing was sent") && stderr(&run).contains("holds no product"),
+            "{}",
+            stderr(&run)
+        );
+        assert_eq!(fake.sent("DELETE"), 0);
+        assert_eq!(fake.count("DEMO"), 24);
+    }
+}
+
+#[test]
+fn max_deletes_limits_a_prune() {
+    let fake = Fake::start();
+    // 20 of the 24 demo products, with an id alone: nothing to change in them, 4 to delete.
+    let ids: Vec<String> = fake.products("DEMO").into_keys().take(20).collect();
+    let file = fake.write("twenty.csv", &format!("id\n{}\n", ids.join("\n")));
+
+    // 10% of 24 is 2: refused, in a dry run too, and nothing is sent.
+    fake.server.clear_requests();
+    let dry = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO", "--prune", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    assert!(
+        stdout(&dry).contains("refused: the prune would delete 4 of the catalog's 24 products"),
+        "{}",
+        stdout(&dry)
+    );
+    let refused = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO", "--prune", "--yes"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&refused).contains("--max-deletes 4"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(fake.api_methods().iter().all(|m| m == "GET"));
+    assert_eq!(fake.count("DEMO"), 24);
+    fake.cmd()
+        .args([
+            "products",
+            "sync",
+            "-c",
+            "DEMO",
+            "--prune",
+            "--yes",
+            "--max-deletes",
+            "3",
+        ])
+        .arg(&file)
+        .assert()
+        .code(1);
+    assert_eq!(fake.count("DEMO"), 24);
+
+    let report = fake.path("report.jsonl");
+    fake.cmd()
+        .args([
+            "products",
+            "sync",
+            "-c",
+            "DEMO",
+            "--prune",
+            "--yes",
+            "--max-deletes",
+            "100%",
+            "--report",
+        ])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("4 deleted"));
+    assert_eq!(fake.count("DEMO"), 20);
+    let deleted = json_lines(read(&report).as_bytes())
+        .into_iter()
+        .filter(|l| l["outcome"] == "deleted" && l["line"].is_null())
+        .count();
+    assert_eq!(deleted, 4);
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--max-deletes", "ten"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'ten'"));
+}
+
+#[test]
+fn a_jsonl_import_of_three_keys_keeps_every_other_field() {
+    let fake = Fake::start();
+    let virtual_file = fake.write(
+        "virtual.jsonl",
+        "{\"product_id\":\"CH-1002\",\"is_virtual_product\":true}\n",
+    );
+    fake.cmd()
+        .args(["products", "import", "-c", "DEMO", "--quiet"])
+        .arg(&virtual_file)
+        .assert()
+        .success();
+    let before = fake.products("DEMO");
+    assert_eq!(get(&before, "CH-1002")["is_virtual_product"], true);
+
+    let price = fake.write(
+        "price.jsonl",
+        "{\"product_id\":\"CH-1002\",\"unit_gross_price\":159900,\"currency\":\"NOK\"}\n",
+    );
+    fake.server.clear_requests();
+    fake.cmd()
+        .args(["products", "import", "-c", "DEMO"])
+        .arg(&price)
+        .assert()
+        .success()
+        .stdout(contains("0 created, 1 updated, 0 unchanged"));
+    assert_eq!(fake.sent("DELETE"), 0);
+    let after = fake.products("DEMO");
+    let (old, new) = (get(&before, "CH-1002"), get(&after, "CH-1002"));
+    assert_eq!(new["unit_gross_price"], 159_900);
+    for key in [
+        "is_virtual_product",
+        "locations",
+        "product_name",
+        "groups",
+        "description",
+        "unit",
+        "id",
+    ] {
+        assert_eq!(new[key], old[key], "{key}");
+    }
+}
+
+#[test]
+fn a_negative_price_is_refused_with_its_place_and_not_sent() {
+    let fake = Fake::start();
+    let csv = fake.write(
+        "prices.csv",
+        "id,name,price,currency\nNEG-1,Chair,-100,NOK\nOK-1,Chair,100,NOK\n",
+    );
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&csv)
+        .assert()
+        .code(1);
+    let expected = format!(
+        "{}, line 2, column 3 (price): invalid price \"-100\": must not be negative",
+        csv.display()
+    );
+    assert!(stderr(&run).contains(&expected), "{}", stderr(&run));
+    assert!(stdout(&run).contains("1 created"), "{}", stdout(&run));
+    let copied = fake.products("COPY");
+    assert_eq!(copied.keys().collect::<Vec<_>>(), ["OK-1"]);
+
+    // In a sync, the product keeps its price.
+    let jsonl = fake.write(
+        "prices.jsonl",
+        "{\"product_id\":\"CH-1001\",\"unit_gross_price\":-5,\"currency\":\"NOK\"}\n",
+    );
+    let run = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&jsonl)
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&run).contains(&format!("{}, line 1", jsonl.display()))
+            && stderr(&run).contains("unit_gross_price"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(
+        get(&fake.products("DEMO"), "CH-1001")["unit_gross_price"],
+        149_900
+    );
+}
+
+#[test]
+fn a_hundredfold_price_drop_needs_yes() {
+    let fake = Fake::start();
+    let file = fake.write("prices.csv", "id,price,currency\nCH-1001,1499,NOK\n");
+    let flagged = "! CH-1001  price: 1499.00 NOK -> 14.99 NOK  (price ×10 or more";
+
+    for command in ["import", "sync"] {
+        fake.server.clear_requests();
+        let dry = fake
+            .cmd()
+            .args(["products", command, "-c", "DEMO", "--dry-run"])
+            .arg(&file)
+            .assert()
+            .code(1);
+        let out = stdout(&dry);
+        assert!(out.contains("needs consent:\n"), "{command}: {out}");
+        assert!(out.contains(flagged), "{command}: {out}");
+        assert!(out.contains("[held back]"), "{command}: {out}");
+        assert!(fake.api_methods().iter().all(|m| m == "GET"));
+    }
+
+    // Off a terminal without --yes: held back, reported, exit 1, the price as it was.
+    for command in ["import", "sync"] {
+        let report = fake.path("report.jsonl");
+        let held = fake
+            .cmd()
+            .args(["products", command, "-c", "DEMO", "--report"])
+            .arg(&report)
+            .arg(&file)
+            .assert()
+            .code(1);
+        assert!(stdout(&held).contains("1 held back"), "{}", stdout(&held));
+        assert!(stderr(&held).contains("held back:"), "{}", stderr(&held));
+        let lines = json_lines(read(&report).as_bytes());
+        assert_eq!(lines[0]["outcome"], "needs-consent", "{lines:?}");
+        assert!(
+            lines[0]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("--yes"))
+        );
+        assert_eq!(
+            get(&fake.products("DEMO"), "CH-1001")["unit_gross_price"],
+            149_900
+        );
+    }
+
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--yes"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("[approved]").and(contains("1 updated")));
+    assert_eq!(
+        get(&fake.products("DEMO"), "CH-1001")["unit_gross_price"],
+        1499
+    );
+}
+
+#[test]
+fn an_import_dry_run_prints_each_row_and_sends_no_write() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "rows.csv",
+        "id,name\nCH-1001,Nordli chair\nCH-1002,\"Nordli dining chair, black\"\nNEW-1,Stool\n",
+    );
+    let report = fake.path("plan.jsonl");
+    fake.server.clear_requests();
+    let dry = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--dry-run", "--report"])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .success();
+    let out = stdout(&dry);
+    assert!(
+        out.starts_with("catalog DEMO: 1 to create, 1 to update, 0 to delete, 1 unchanged"),
+        "{out}"
+    );
+    assert!(out.contains("+ NEW-1\n"), "{out}");
+    assert!(
+        out.contains("~ CH-1001  name: \"Nordli dining chair, oak\" -> \"Nordli chair\"\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("dry run: nothing was sent but list requests\n"),
+        "{out}"
+    );
+    let methods = fake.api_methods();
+    assert!(
+        !methods.is_empty() && methods.iter().all(|m| m == "GET"),
+        "{methods:?}"
+    );
+    assert_eq!(fake.count("DEMO"), 24);
+    let lines = json_lines(read(&report).as_bytes());
+    let outcomes: Vec<(&Value, &Value)> =
+        lines.iter().map(|l| (&l["line"], &l["outcome"])).collect();
+    assert_eq!(
+        outcomes,
+        [
+            (&Value::from(2), &Value::from("would-update")),
+            (&Value::from(3), &Value::from("unchanged")),
+            (&Value::from(4), &Value::from("would-create")),
+        ]
+    );
+}
+
+#[test]
+fn an_id_given_twice_in_an_import_is_a_bad_row() {
+    let fake = Fake::start();
+    let file = fake.write("twice.csv", "id,name\nA,One\nB,Two\nA,Three\n");
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "COPY"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}, line 4: product A is on line 2 already",
+            file.display()
+        )),
+        "{}",
+        stderr(&run)
+    );
+    assert!(stdout(&run).contains("2 created"), "{}", stdout(&run));
+    let copied = fake.products("COPY");
+    assert_eq!(get(&copied, "A")["product_name"], "One");
+}
+
+/// A run killed between a recreate's delete and its create leaves the product's body in the
+/// journal (a line as `FileJournal` writes it); the next run puts it back first.
+#[test]
+fn the_next_run_restores_what_a_killed_recreate_left_deleted() {
+    let fake = Fake::start();
+    let before = fake.products("DEMO");
+    let body = get(&before, "TB-2001").clone();
+    fake.cmd()
+        .args(["products", "delete", "-c", "DEMO", "TB-2001"])
+        .assert()
+        .success();
+    let line = serde_json::json!({"begin": {"scope": format!("{ACCOUNT}/DEMO"), "product": body}});
+    let journal = fake.write("crash.journal", &format!("{line}\n"));
+    let file = fake.write("one.csv", "id,name\nCH-1001,\"Nordli dining chair, oak\"\n");
+
+    // A dry run restores nothing, and says what the journal holds.
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--dry-run", "--journal"])
+        .arg(&journal)
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(contains("holds 1 product an interrupted run left deleted"));
+    assert_eq!(fake.count("DEMO"), 23);
+
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--journal"])
+        .arg(&journal)
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(
+            contains("+ TB-2001  restored from the journal").and(contains("nothing to change")),
+        );
+    let after = fake.products("DEMO");
+    assert_eq!(writable(get(&after, "TB-2001").clone()), writable(body));
+    assert_eq!(
+        read(&journal),
+        "",
+        "the journal is emptied once nothing is open"
+    );
 }

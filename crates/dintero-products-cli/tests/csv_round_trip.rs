@@ -1,10 +1,12 @@
 //! Any product the API can return survives a CSV export and an import: the library's writer,
-//! then its reader, give back the SDK's create of the product (`Product::to_new`).
+//! then its reader, give back the SDK's create of the product (`Product::to_new`), managing
+//! every field (an export writes every column). A price no write may send (negative, or above
+//! `Price::MAX_MINOR_UNITS`) comes back as an error naming its row, never as no price.
 
 use chrono::{DateTime, Utc};
 use dintero_products::types::{Dimension, Images, ImagesItem, Location, ProductDetails};
-use dintero_products::{GroupId, NewProduct, Product, ProductId, ProductUpdate};
-use dintero_products_cli::files::{CsvProducts, CsvWriter};
+use dintero_products::{FieldSet, GroupId, NewProduct, Price, Product, ProductId, ProductUpdate};
+use dintero_products_cli::files::{CsvProducts, CsvWriter, Place};
 use proptest::prelude::*;
 
 /// Ids as the API allows them, with the characters CSV and the `groups` cell must escape.
@@ -63,14 +65,15 @@ prop_compose! {
 
 prop_compose! {
     /// A product as the API returns it: a price always with a currency (the API's rule; the
-    /// reader refuses a price without one), sometimes a currency alone.
+    /// reader refuses a price without one), sometimes a currency alone, sometimes one the SDK
+    /// does not list (`HRK`); mostly a price a write may send, sometimes any amount at all.
     fn product()(
         product_id in id(),
         product_name in text(),
         description in text(),
         unit in text(),
-        price in proptest::option::of(any::<i64>()),
-        currency in proptest::option::of(proptest::sample::select(vec!["NOK", "SEK", "JPY", "KWD", "EUR"])),
+        price in proptest::option::of(prop_oneof![3 => 0..=Price::MAX_MINOR_UNITS, 1 => any::<i64>()]),
+        currency in proptest::option::of(proptest::sample::select(vec!["NOK", "SEK", "JPY", "KWD", "EUR", "HRK"])),
         groups in proptest::collection::vec(id(), 0..4),
         is_virtual_product in any::<bool>(),
         starting_at in time(),
@@ -148,10 +151,21 @@ proptest! {
         prop_assert_eq!(rows.len(), products.len());
         let mut previous_line = 1;
         for (row, product) in rows.into_iter().zip(&products) {
+            if product.price().is_some_and(|p| p.check().is_err()) {
+                let error = row.err().ok_or_else(|| TestCaseError::fail("an unfit price was read"))?;
+                prop_assert!(
+                    matches!(&error.place, Place::Column { name, .. } if name == "price"),
+                    "{}", error
+                );
+                prop_assert!(error.line > previous_line);
+                previous_line = error.line;
+                continue;
+            }
             let row = row.map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert!(row.product.check().is_ok());
             prop_assert!(row.line > previous_line, "rows are numbered by the line they start on");
             previous_line = row.line;
+            prop_assert_eq!(row.product.managed_fields(), FieldSet::ALL);
             prop_assert_eq!(as_csv_keeps_it(&row.product), as_csv_keeps_it(&product.to_new()));
         }
     }
@@ -166,7 +180,7 @@ fn without_empty_texts_the_product_comes_back_equal() {
         "product_name": "Stol, \"Nordli\"\nlinje 2\r\nlinje 3",
         "description": "æøå 漢字 🪑",
         "unit": "stk",
-        "unit_gross_price": -5,
+        "unit_gross_price": 5,
         "currency": "KWD",
         "groups": [{"group_id": "A;B"}, {"group_id": "C\\D"}],
         "is_virtual_product": true,

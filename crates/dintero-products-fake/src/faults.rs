@@ -85,6 +85,8 @@ pub struct Faults {
     probability: f64,
     kinds: Vec<(FaultKind, u32)>,
     include_token_endpoint: bool,
+    method: Option<String>,
+    first: Option<u64>,
 }
 
 impl Faults {
@@ -121,6 +123,20 @@ impl Faults {
         self
     }
 
+    /// Only requests with this method (`"POST"`, `"DELETE"`, ...) are eligible: to fail a
+    /// job's creates and let its reads through.
+    pub fn only_method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    /// Only the first `n` eligible requests are (a fault that happens once, say); the
+    /// requests after them pass.
+    pub fn first(mut self, n: u64) -> Self {
+        self.first = Some(n);
+        self
+    }
+
     /// Whether `POST /accounts/{aid}/auth/token` can get faults too (default `false`).
     pub fn include_token_endpoint(mut self, include: bool) -> Self {
         self.include_token_endpoint = include;
@@ -149,9 +165,18 @@ impl FaultDecider {
 
     /// Draws the decision for one request. Ineligible requests draw nothing, so they do not
     /// shift the sequence.
-    pub(crate) fn decide(&mut self, token_route: bool) -> Option<FaultKind> {
+    pub(crate) fn decide(&mut self, token_route: bool, method: &str) -> Option<FaultKind> {
         if token_route && !self.faults.include_token_endpoint {
             return None;
+        }
+        if self.faults.method.as_deref().is_some_and(|m| m != method) {
+            return None;
+        }
+        if let Some(left) = &mut self.faults.first {
+            if *left == 0 {
+                return None;
+            }
+            *left -= 1;
         }
         if self.faults.probability <= 0.0 {
             return None;
@@ -297,8 +322,8 @@ mod tests {
             .weighted(FaultKind::Html502, 2);
         let mut a = FaultDecider::new(faults.clone(), 42);
         let mut b = FaultDecider::new(faults, 42);
-        let da: Vec<_> = (0..200).map(|_| a.decide(false)).collect();
-        let db: Vec<_> = (0..200).map(|_| b.decide(false)).collect();
+        let da: Vec<_> = (0..200).map(|_| a.decide(false, "GET")).collect();
+        let db: Vec<_> = (0..200).map(|_| b.decide(false, "GET")).collect();
         assert_eq!(da, db);
         let hits = da.iter().filter(|d| d.is_some()).count();
         assert!((50..150).contains(&hits), "{hits}");
@@ -309,10 +334,23 @@ mod tests {
     #[test]
     fn token_route_excluded_unless_asked() {
         let mut d = FaultDecider::new(Faults::always(FaultKind::DropConnection), 1);
-        assert_eq!(d.decide(true), None);
-        assert_eq!(d.decide(false), Some(FaultKind::DropConnection));
+        assert_eq!(d.decide(true, "POST"), None);
+        assert_eq!(d.decide(false, "GET"), Some(FaultKind::DropConnection));
         d.set_faults(Faults::always(FaultKind::Html502).include_token_endpoint(true));
-        assert_eq!(d.decide(true), Some(FaultKind::Html502));
+        assert_eq!(d.decide(true, "POST"), Some(FaultKind::Html502));
+    }
+
+    #[test]
+    fn a_method_and_a_count_narrow_the_faults() {
+        let faults = Faults::always(FaultKind::Status(400))
+            .only_method("post")
+            .first(2);
+        let mut d = FaultDecider::new(faults, 1);
+        assert_eq!(d.decide(false, "GET"), None);
+        assert_eq!(d.decide(false, "POST"), Some(FaultKind::Status(400)));
+        assert_eq!(d.decide(false, "DELETE"), None);
+        assert_eq!(d.decide(false, "POST"), Some(FaultKind::Status(400)));
+        assert_eq!(d.decide(false, "POST"), None, "only the first two");
     }
 
     #[test]
@@ -321,9 +359,9 @@ mod tests {
         assert_eq!(Faults::new().probability(f64::NAN).probability, 0.0);
         assert_eq!(Faults::new().probability(-1.0).probability, 0.0);
         let mut d = FaultDecider::new(Faults::new().probability(1.0), 3);
-        assert_eq!(d.decide(false), Some(FaultKind::Status(500)));
+        assert_eq!(d.decide(false, "GET"), Some(FaultKind::Status(500)));
         let mut none = FaultDecider::new(Faults::new(), 3);
-        assert_eq!(none.decide(false), None);
+        assert_eq!(none.decide(false, "GET"), None);
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl App {
         };
         let verdict = match admitted {
             Err(retry) => Verdict::RateLimited(retry),
-            Ok(()) => match lock(&self.faults).decide(token_route) {
+            Ok(()) => match lock(&self.faults).decide(token_route, request.method().as_str()) {
                 Some(kind) => Verdict::Fault(kind),
                 None => Verdict::Pass,
             },

@@ -5,12 +5,14 @@ use crate::error::Result;
 use crate::limiter::RateLimiter;
 use crate::resources::{self, Resource, Written};
 use crate::retry::RetryPolicy;
+use crate::sync::Journal;
 use futures::future::BoxFuture;
 use futures::stream::{BoxStream, FuturesUnordered};
 use futures::{FutureExt, Stream, StreamExt};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -35,6 +37,11 @@ pub enum Write<R: Resource> {
     Upsert(R::New),
     /// Delete.
     Delete(R::Id),
+    /// Delete and create again with every field it had, the fields the new one manages
+    /// changed: a product whose groups change (see [`CatalogSync`](crate::CatalogSync)). Its
+    /// body goes to the job's [`journal`](BulkWriter::journal) first, and a failed create puts
+    /// the product back as it was. Only products can be recreated.
+    Recreate(R::New),
 }
 
 impl<R: Resource> Write<R> {
@@ -51,13 +58,14 @@ impl<R: Resource> Write<R> {
             Write::Modify(..) => WriteKind::Modify,
             Write::Upsert(_) => WriteKind::Upsert,
             Write::Delete(_) => WriteKind::Delete,
+            Write::Recreate(_) => WriteKind::Recreate,
         }
     }
 
     /// The id it writes, when known before sending (a create without an id has none).
     pub fn id(&self) -> Option<R::Id> {
         match self {
-            Write::Create(new) | Write::Upsert(new) => R::id_of(new),
+            Write::Create(new) | Write::Upsert(new) | Write::Recreate(new) => R::id_of(new),
             Write::Replace(id, _) | Write::Modify(id, _) | Write::Delete(id) => Some(id.clone()),
         }
     }
@@ -71,6 +79,7 @@ impl<R: Resource> fmt::Debug for Write<R> {
             Write::Modify(id, _) => f.debug_tuple("Modify").field(id).finish_non_exhaustive(),
             Write::Upsert(new) => f.debug_tuple("Upsert").field(new).finish(),
             Write::Delete(id) => f.debug_tuple("Delete").field(id).finish(),
+            Write::Recreate(new) => f.debug_tuple("Recreate").field(new).finish(),
         }
     }
 }
@@ -92,18 +101,22 @@ pub enum WriteKind {
     Upsert,
     /// [`Write::Delete`]
     Delete,
+    /// [`Write::Recreate`]
+    Recreate,
 }
 
 /// The result of one write of a bulk job.
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct Outcome<R: Resource> {
+pub struct Outcome<R: Resource, T = ()> {
     /// Where the write was in the input, counting from 0.
     pub index: usize,
     /// What kind of write it was.
     pub kind: WriteKind,
     /// The id written, when it was known before sending.
     pub id: Option<R::Id>,
+    /// The caller's tag of the write ([`BulkWriter::run_tagged`]), such as its line in a file.
+    pub tag: T,
     /// What happened: one failure never stops the others.
     pub result: Result<Written<R::Item>>,
 }
@@ -145,6 +158,7 @@ pub struct BulkWriter<R: Resource> {
     concurrency: usize,
     limiter: Option<RateLimiter>,
     retry: Option<RetryPolicy>,
+    journal: Option<Arc<dyn Journal>>,
 }
 
 impl<R: Resource> fmt::Debug for BulkWriter<R> {
@@ -163,6 +177,7 @@ impl<R: Resource> BulkWriter<R> {
             concurrency: DEFAULT_CONCURRENCY,
             limiter: None,
             retry: None,
+            journal: None,
         }
     }
 
@@ -187,11 +202,49 @@ impl<R: Resource> BulkWriter<R> {
         self
     }
 
+    /// Where [`Write::Recreate`]s record a product before deleting it (default: none).
+    pub fn journal(mut self, journal: Arc<dyn Journal>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    pub(crate) fn journal_opt(mut self, journal: Option<Arc<dyn Journal>>) -> Self {
+        self.journal = journal;
+        self
+    }
+
     /// Starts the job. Nothing is sent until the returned stream is polled.
     pub fn run<I>(self, writes: I) -> BulkRun<R>
     where
         I: IntoIterator<Item = Write<R>>,
         I::IntoIter: Send + 'static,
+    {
+        self.run_tagged(writes.into_iter().map(|write| ((), write)))
+    }
+
+    /// Starts the job with a tag of the caller's on each write (a line number, a row of a
+    /// file), handed back in its [`Outcome`]: nothing to keep on the side to tell the results
+    /// apart.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+    /// use dintero_products::{NewProduct, Write};
+    /// use futures::StreamExt;
+    ///
+    /// let rows = [(2_u64, "C1"), (3, "C2")].map(|(line, id)| (line, Write::Upsert(NewProduct::new("Chair").id(id))));
+    /// let mut results = client.products("S23").bulk().run_tagged(rows);
+    /// while let Some(outcome) = results.next().await {
+    ///     if let Err(e) = &outcome.result {
+    ///         eprintln!("line {}: {e}", outcome.tag);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn run_tagged<I, T>(self, writes: I) -> BulkRun<R, T>
+    where
+        I: IntoIterator<Item = (T, Write<R>)>,
+        I::IntoIter: Send + 'static,
+        T: Send + 'static,
     {
         let client = self.resource.client();
         let retry = self
@@ -203,6 +256,7 @@ impl<R: Resource> BulkWriter<R> {
         let scheduler = Scheduler {
             resource: self.resource.with_client(client),
             input: Box::new(writes.into_iter()),
+            journal: self.journal,
             next_index: 0,
             input_done: false,
             concurrency: self.concurrency,
@@ -225,37 +279,41 @@ const JOB_BUDGET: Duration = Duration::from_secs(300);
 
 /// The results of a bulk job, as they finish; see [`BulkWriter::run`].
 #[must_use = "streams do nothing unless polled"]
-pub struct BulkRun<R: Resource> {
-    inner: BoxStream<'static, Outcome<R>>,
+pub struct BulkRun<R: Resource, T = ()> {
+    inner: BoxStream<'static, Outcome<R, T>>,
 }
 
-impl<R: Resource> Stream for BulkRun<R> {
-    type Item = Outcome<R>;
+impl<R: Resource, T> Stream for BulkRun<R, T> {
+    type Item = Outcome<R, T>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
     }
 }
 
-impl<R: Resource> fmt::Debug for BulkRun<R> {
+impl<R: Resource, T> fmt::Debug for BulkRun<R, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("BulkRun")
     }
 }
 
-struct Scheduler<R: Resource> {
+/// A write waiting for an earlier one to the same id: its index, its tag, the write.
+type Waiting<R, T> = (usize, T, Write<R>);
+
+struct Scheduler<R: Resource, T> {
     resource: R,
-    input: Box<dyn Iterator<Item = Write<R>> + Send>,
+    input: Box<dyn Iterator<Item = (T, Write<R>)> + Send>,
+    journal: Option<Arc<dyn Journal>>,
     next_index: usize,
     input_done: bool,
     concurrency: usize,
-    running: FuturesUnordered<BoxFuture<'static, Outcome<R>>>,
+    running: FuturesUnordered<BoxFuture<'static, Outcome<R, T>>>,
     /// Ids with a write in flight, and the writes waiting behind it, in input order.
-    busy: HashMap<R::Id, VecDeque<(usize, Write<R>)>>,
+    busy: HashMap<R::Id, VecDeque<Waiting<R, T>>>,
     waiting: usize,
 }
 
-impl<R: Resource> Scheduler<R> {
-    async fn next(&mut self) -> Option<Outcome<R>> {
+impl<R: Resource, T: Send + 'static> Scheduler<R, T> {
+    async fn next(&mut self) -> Option<Outcome<R, T>> {
         self.fill();
         let outcome = self.running.next().await?;
         if let Some(id) = &outcome.id {
@@ -270,7 +328,7 @@ impl<R: Resource> Scheduler<R> {
             && self.waiting < MAX_WAITING
             && !self.input_done
         {
-            let Some(write) = self.input.next() else {
+            let Some((tag, write)) = self.input.next() else {
                 self.input_done = true;
                 break;
             };
@@ -279,15 +337,15 @@ impl<R: Resource> Scheduler<R> {
             match write.id() {
                 Some(id) => match self.busy.get_mut(&id) {
                     Some(queue) => {
-                        queue.push_back((index, write));
+                        queue.push_back((index, tag, write));
                         self.waiting += 1;
                     }
                     None => {
                         self.busy.insert(id.clone(), VecDeque::new());
-                        self.start(index, write, Some(id));
+                        self.start(index, tag, write, Some(id));
                     }
                 },
-                None => self.start(index, write, None),
+                None => self.start(index, tag, write, None),
             }
         }
     }
@@ -295,9 +353,9 @@ impl<R: Resource> Scheduler<R> {
     /// A write to `id` finished: the next one waiting for it goes.
     fn release(&mut self, id: &R::Id) {
         match self.busy.get_mut(id).and_then(VecDeque::pop_front) {
-            Some((index, write)) => {
+            Some((index, tag, write)) => {
                 self.waiting -= 1;
-                self.start(index, write, Some(id.clone()));
+                self.start(index, tag, write, Some(id.clone()));
             }
             None => {
                 self.busy.remove(id);
@@ -305,16 +363,18 @@ impl<R: Resource> Scheduler<R> {
         }
     }
 
-    fn start(&mut self, index: usize, write: Write<R>, id: Option<R::Id>) {
+    fn start(&mut self, index: usize, tag: T, write: Write<R>, id: Option<R::Id>) {
         let resource = self.resource.clone();
+        let journal = self.journal.clone();
         self.running.push(
             async move {
                 let kind = write.kind();
-                let result = apply(&resource, write).await;
+                let result = apply(&resource, write, journal).await;
                 Outcome {
                     index,
                     kind,
                     id,
+                    tag,
                     result,
                 }
             }
@@ -323,7 +383,11 @@ impl<R: Resource> Scheduler<R> {
     }
 }
 
-async fn apply<R: Resource>(resource: &R, write: Write<R>) -> Result<Written<R::Item>> {
+async fn apply<R: Resource>(
+    resource: &R,
+    write: Write<R>,
+    journal: Option<Arc<dyn Journal>>,
+) -> Result<Written<R::Item>> {
     match write {
         Write::Create(new) => resources::create_once(resource, new).await,
         Write::Replace(id, update) => resource
@@ -333,5 +397,6 @@ async fn apply<R: Resource>(resource: &R, write: Write<R>) -> Result<Written<R::
         Write::Modify(id, change) => resources::modify(resource, &id, change).await,
         Write::Upsert(new) => resources::upsert(resource, new).await,
         Write::Delete(id) => resource.delete_item(&id).await.map(Written::Deleted),
+        Write::Recreate(new) => resource.recreate_item(new, journal.as_deref()).await,
     }
 }

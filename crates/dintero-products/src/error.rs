@@ -121,6 +121,34 @@ pub enum Error {
         missing: &'static str,
     },
 
+    /// A catalog job's source of desired products failed part-way (a file could not be read
+    /// to its end). A plan fails on it; an apply stops reading and prunes nothing.
+    #[error("the desired products could not be read: {0}")]
+    Source(#[source] Box<dyn std::error::Error + Send + Sync>),
+
+    /// A catalog job refused to do something it could not undo; nothing was sent.
+    #[error("refused: {0}")]
+    Refused(crate::sync::Refusal),
+
+    /// A product deleted to be created again (a recreate) could not be created again.
+    /// `restored` says whether it was then created again as it was; when not, its body is in
+    /// the sync's journal and the next sync with that journal restores it.
+    #[error("{}", recreate_message(id, *restored))]
+    Recreate {
+        /// The product.
+        id: String,
+        /// Whether it was put back as it was before the recreate.
+        restored: bool,
+        /// Why the create of the new product failed.
+        #[source]
+        source: Box<Error>,
+    },
+
+    /// A catalog job's journal could not be written or read, so a step it guards (a recreate's
+    /// delete) was not taken.
+    #[error("the journal could not be written or read: {0}")]
+    Journal(#[source] std::io::Error),
+
     /// The server sent a cursor it had sent before, so following it would never end.
     #[error(
         "pagination loop: the server repeated the cursor {cursor:?}; stopping instead of looping"
@@ -141,6 +169,18 @@ fn transport_message(status: Option<StatusCode>, source: &reqwest::Error) -> Str
         "transport error"
     };
     format!("{what}{after} ({})", cause(source))
+}
+
+fn recreate_message(id: &str, restored: bool) -> String {
+    if restored {
+        format!(
+            "product {id} could not be created again after its delete; it was restored as it was"
+        )
+    } else {
+        format!(
+            "product {id} was deleted and could not be created again, nor restored; its last body is in the sync's journal, and the next sync with that journal restores it"
+        )
+    }
 }
 
 fn location_suffix(location: Option<&str>) -> String {
@@ -181,7 +221,11 @@ impl Error {
             | Error::Config(_)
             | Error::NotFound { .. }
             | Error::Incomplete { .. }
-            | Error::PaginationLoop { .. } => None,
+            | Error::PaginationLoop { .. }
+            | Error::Source(_)
+            | Error::Refused(_)
+            | Error::Journal(_) => None,
+            Error::Recreate { source, .. } => source.status(),
         }
     }
 

@@ -48,10 +48,21 @@
 //!   and jitter, honouring `Retry-After`; a POST only where it certainly was not processed (see
 //!   [`RetryPolicy`]).
 //! - **Pagination.** Every list is a [`ListRequest`], one generic type; see below.
-//! - **Catalog jobs.** [`Products::modify`] and [`Products::upsert`] keep the fields they do not
-//!   set; [`Products::create_once`] never creates twice; [`Products::bulk`] runs many writes
-//!   under one [`RateLimiter`]; [`Products::sync`] plans and applies a catalog's desired state.
-//!   The same for groups and catalogs, written once over [`Resource`].
+//! - **Catalog jobs that never lose data.** [`Products::modify`] and [`Products::upsert`] keep
+//!   the fields they do not set; [`Products::create_once`] never creates twice;
+//!   [`Products::bulk`] runs many writes under one [`RateLimiter`]; [`Products::sync`] plans and
+//!   applies a catalog's desired state. The same for groups and catalogs, written once over
+//!   [`Resource`]. The rules (see [`CatalogSync`]):
+//!   - a job writes only the fields a desired product *manages* ([`NewProduct::managed_fields`]:
+//!     what it sets, or exactly what [`NewProduct::manage`] names, where a managed field left
+//!     unset is cleared); every other field keeps what Dintero holds;
+//!   - a change of groups, which needs a delete and a create, and a price multiplied or divided
+//!     by ten or more are shown apart in the plan and made only with consent; a recreate writes
+//!     the product to a [`Journal`] first and puts it back if its create fails;
+//!   - a prune deletes only what was truly read: a failing source fails the plan, an empty one
+//!     never prunes, and deletes beyond [`MaxDeletes`] are refused;
+//!   - prices are checked before sending (not negative, at most [`Price::MAX_MINOR_UNITS`]), and
+//!     a well-formed currency the SDK does not list is carried, never dropped.
 //! - **Tracing.** Each HTTP attempt is a `dintero_products.request` span with the operation, the
 //!   method, the attempt number, the status and the duration.
 //!
@@ -90,6 +101,7 @@ mod body;
 mod bulk;
 mod client;
 mod error;
+mod fields;
 mod ids;
 mod limiter;
 mod pagination;
@@ -106,6 +118,7 @@ pub use bulk::{
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use dintero_products_client::LocationId;
 pub use error::{ApiError, AuthError, Error, InvalidInput, Result};
+pub use fields::{Field, FieldSet};
 pub use ids::{
     AccountId, CatalogId, Cursor, GroupId, IntoChecked, MAX_ID_CHARS, PageSize, ProductId,
 };
@@ -119,7 +132,8 @@ pub use resources::{
 };
 pub use retry::RetryPolicy;
 pub use sync::{
-    Action, CatalogSync, Desired, Field, FieldSet, Plan, Progress, Summary, SyncReport,
+    Action, CatalogSync, Consent, Desired, DesiredProduct, FileJournal, Journal, MaxDeletes, Plan,
+    Progress, Refusal, Summary, SyncReport, Target,
 };
 
 /// The generated request and response types, for fields and values this crate does not wrap.

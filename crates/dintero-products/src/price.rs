@@ -5,7 +5,11 @@ use crate::error::InvalidInput;
 use std::fmt;
 use std::str::FromStr;
 
-/// An ISO 4217 currency code, checked against the list of active codes.
+/// An ISO 4217 currency code: three upper-case letters.
+///
+/// A well-formed code the SDK does not list (a withdrawn one such as `HRK`, or one newer than
+/// its table) is carried as it is, never dropped: the server may well hold products priced in
+/// it. [`is_listed`](Self::is_listed) tells them apart.
 ///
 /// ```
 /// use dintero_products::Currency;
@@ -13,13 +17,16 @@ use std::str::FromStr;
 /// let nok: Currency = "NOK".parse()?;
 /// assert_eq!(nok, Currency::NOK);
 /// assert!("nok".parse::<Currency>().is_err()); // codes are upper case
-/// assert!("XYZ".parse::<Currency>().is_err()); // not an ISO 4217 code
+/// assert!("NOKK".parse::<Currency>().is_err()); // three letters
+/// let kuna: Currency = "HRK".parse()?; // withdrawn in 2023, still well-formed
+/// assert!(!kuna.is_listed() && nok.is_listed());
 /// # Ok::<(), dintero_products::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency {
-    code: &'static str,
+    code: [u8; 3],
     exponent: u8,
+    listed: bool,
 }
 
 /// The active ISO 4217 codes and their minor-unit digits (ISO 4217 list one, 2024), sorted.
@@ -65,32 +72,62 @@ impl Currency {
     pub const GBP: Currency = Currency::two_decimals("GBP");
 
     const fn two_decimals(code: &'static str) -> Self {
-        Self { code, exponent: 2 }
-    }
-
-    /// Checks that `code` is an active ISO 4217 code, such as `NOK`.
-    pub fn new(code: &str) -> Result<Self, InvalidInput> {
-        match ISO_4217.binary_search_by(|(c, _)| (*c).cmp(code)) {
-            Ok(i) => Ok(Self {
-                code: ISO_4217[i].0,
-                exponent: ISO_4217[i].1,
-            }),
-            Err(_) => Err(InvalidInput::new(
-                "currency",
-                code,
-                "must be an ISO 4217 code such as `NOK`",
-            )),
+        let code = code.as_bytes();
+        Self {
+            code: [code[0], code[1], code[2]],
+            exponent: 2,
+            listed: true,
         }
     }
 
-    /// The code, such as `NOK`.
-    pub fn as_str(&self) -> &'static str {
-        self.code
+    /// Checks that `code` is an ISO 4217 code: three upper-case ASCII letters, such as `NOK`.
+    /// A well-formed code that is not in the SDK's list of active codes is accepted, with two
+    /// decimals; see [`is_listed`](Self::is_listed).
+    pub fn new(code: &str) -> Result<Self, InvalidInput> {
+        let letters: [u8; 3] = code
+            .as_bytes()
+            .try_into()
+            .ok()
+            .filter(|c: &[u8; 3]| c.iter().all(u8::is_ascii_uppercase))
+            .ok_or_else(|| {
+                InvalidInput::new(
+                    "currency",
+                    code,
+                    "must be an ISO 4217 code: three capital letters such as `NOK`",
+                )
+            })?;
+        Ok(
+            match ISO_4217.binary_search_by(|(c, _)| c.as_bytes().cmp(&letters[..])) {
+                Ok(i) => Self {
+                    code: letters,
+                    exponent: ISO_4217[i].1,
+                    listed: true,
+                },
+                Err(_) => Self {
+                    code: letters,
+                    exponent: 2,
+                    listed: false,
+                },
+            },
+        )
     }
 
-    /// How many digits the minor unit has: 2 for NOK (øre), 0 for JPY, 3 for KWD.
+    /// The code, such as `NOK`.
+    pub fn as_str(&self) -> &str {
+        // Three ASCII capitals, checked when made.
+        std::str::from_utf8(&self.code).unwrap_or("XXX")
+    }
+
+    /// How many digits the minor unit has: 2 for NOK (øre), 0 for JPY, 3 for KWD; 2 for a code
+    /// that is not listed.
     pub fn exponent(&self) -> u32 {
         u32::from(self.exponent)
+    }
+
+    /// Whether the code is in the SDK's list of active ISO 4217 codes (and so its exponent is
+    /// known rather than assumed).
+    pub fn is_listed(&self) -> bool {
+        self.listed
     }
 }
 
@@ -134,12 +171,65 @@ pub struct Price {
 }
 
 impl Price {
-    /// A price of `minor_units` (øre for NOK) in `currency`.
+    /// The largest amount a job sends, in minor units: 100 000 000 000 (one billion kroner, in
+    /// øre). Anything larger is a typing slip, not a price.
+    pub const MAX_MINOR_UNITS: i64 = 100_000_000_000;
+
+    /// A price of `minor_units` (øre for NOK) in `currency`. Any amount can be held (a server
+    /// may send one); [`check`](Self::check) says whether it is fit to send.
     pub fn new(minor_units: i64, currency: Currency) -> Self {
         Self {
             minor_units,
             currency,
         }
+    }
+
+    /// A price of `minor_units` in `currency`, when it is fit to send (see
+    /// [`check`](Self::check)).
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Price};
+    ///
+    /// assert!(Price::try_new(149900, Currency::NOK).is_ok());
+    /// let negative = Price::try_new(-1, Currency::NOK).unwrap_err();
+    /// assert_eq!(negative.to_string(), r#"invalid price "-1": must not be negative"#);
+    /// assert!(Price::try_new(i64::MAX, Currency::NOK).is_err());
+    /// ```
+    pub fn try_new(minor_units: i64, currency: Currency) -> Result<Self, InvalidInput> {
+        let price = Self::new(minor_units, currency);
+        price.check().map(|()| price)
+    }
+
+    /// Whether the price is fit to send: not negative, and at most
+    /// [`MAX_MINOR_UNITS`](Self::MAX_MINOR_UNITS). Every write checks it before sending.
+    pub fn check(&self) -> Result<(), InvalidInput> {
+        let invalid = |problem| InvalidInput::new("price", &self.minor_units.to_string(), problem);
+        if self.minor_units < 0 {
+            Err(invalid("must not be negative"))
+        } else if self.minor_units > Self::MAX_MINOR_UNITS {
+            Err(invalid(
+                "is more than 100 000 000 000 minor units (one billion in the major unit): a typing slip?",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether going from `self` to `to` multiplies or divides the amount by `factor` or more,
+    /// in the same currency: the kroner-for-øre slip (`1499` typed for 1 499,00 kr is a
+    /// hundredth of it). A change from or to zero, or of currency, is not a jump.
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Price};
+    ///
+    /// let was = Price::new(149900, Currency::NOK);
+    /// assert!(was.jumps_to(&Price::new(1499, Currency::NOK), 10));
+    /// assert!(!was.jumps_to(&Price::new(164900, Currency::NOK), 10));
+    /// ```
+    pub fn jumps_to(&self, to: &Price, factor: u32) -> bool {
+        let (a, b) = (i128::from(self.minor_units), i128::from(to.minor_units));
+        let factor = i128::from(factor);
+        self.currency == to.currency && a > 0 && b > 0 && (b >= a * factor || a >= b * factor)
     }
 
     /// The amount in minor units.
@@ -249,9 +339,16 @@ mod tests {
         ] {
             assert_eq!(Currency::new(constant.as_str()).unwrap(), constant);
         }
-        for bad in ["", "NO", "NOKK", "nok", "XYZ", "ØRE"] {
+        for bad in ["", "NO", "NOKK", "nok", "Nok", "ØRE", "N0K", " NOK"] {
             assert!(Currency::new(bad).is_err(), "{bad}");
         }
+        let kuna = Currency::new("HRK").unwrap();
+        assert_eq!(
+            (kuna.as_str(), kuna.exponent(), kuna.is_listed()),
+            ("HRK", 2, false)
+        );
+        let dinar = Currency::new("KWD").unwrap();
+        assert_eq!((dinar.exponent(), dinar.is_listed()), (3, true));
     }
 
     #[test]
@@ -291,7 +388,33 @@ mod tests {
         assert_eq!(Price::new(i64::MAX, Currency::NOK).checked_add(nok), None);
     }
 
+    #[test]
+    fn bounds_and_jumps() {
+        let p = |minor| Price::new(minor, Currency::NOK);
+        assert!(p(0).check().is_ok());
+        assert!(p(Price::MAX_MINOR_UNITS).check().is_ok());
+        assert!(p(Price::MAX_MINOR_UNITS + 1).check().is_err());
+        assert!(p(-1).check().is_err());
+        assert!(p(1000).jumps_to(&p(100), 10));
+        assert!(p(100).jumps_to(&p(1000), 10));
+        assert!(!p(1000).jumps_to(&p(101), 10));
+        assert!(!p(101).jumps_to(&p(1000), 10));
+        assert!(!p(0).jumps_to(&p(1000), 10));
+        assert!(!p(1000).jumps_to(&Price::new(100, Currency::SEK), 10));
+        assert!(!p(i64::MAX).jumps_to(&p(i64::MAX), 10));
+    }
+
     proptest::proptest! {
+        /// Exactly the strings of three ASCII capitals are currencies, and each keeps its text.
+        #[test]
+        fn well_formed_codes_are_kept(code in "[A-Z]{3}|[A-Za-z0-9 ]{0,4}|\\PC{0,5}") {
+            let ok = code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase());
+            match Currency::new(&code) {
+                Ok(c) => proptest::prop_assert!(ok && c.as_str() == code),
+                Err(_) => proptest::prop_assert!(!ok),
+            }
+        }
+
         /// Percent changes never panic, and whenever they succeed the result is within half a
         /// minor unit of the exact value (computed here in f64 where that is exact enough).
         #[test]

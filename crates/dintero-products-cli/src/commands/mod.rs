@@ -2,7 +2,9 @@
 
 mod export;
 mod import;
+mod job;
 mod resources;
+mod source;
 mod sync;
 
 use crate::cli::{Cli, Command};

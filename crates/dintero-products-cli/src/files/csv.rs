@@ -4,8 +4,11 @@ use super::{Place, Row, RowError, shorten};
 use crate::error::CliError;
 use chrono::{DateTime, SecondsFormat, Utc};
 use dintero_products::types;
-use dintero_products::{Currency, GroupId, NewProduct, Price, Product, ProductId, ProductUpdate};
+use dintero_products::{
+    Currency, Field, FieldSet, GroupId, NewProduct, Price, Product, ProductId, ProductUpdate,
+};
 use std::io;
+use std::num::IntErrorKind;
 use std::sync::Arc;
 
 /// The columns an export writes, in this order; an import takes any subset in any order.
@@ -44,12 +47,37 @@ const DIMENSION: [usize; 5] = [10, 11, 12, 13, 14];
 const IMAGES: usize = 15;
 const LOCATIONS: usize = 16;
 
+/// The field each of [`CSV_COLUMNS`] writes. `id` names the product and is no field; `currency`
+/// only qualifies `price`: templates fill it on every row, so on its own it changes no price.
+const COLUMN_FIELDS: [Option<Field>; CSV_COLUMNS.len()] = [
+    None,
+    Some(Field::Name),
+    Some(Field::Price),
+    None,
+    Some(Field::Groups),
+    Some(Field::Description),
+    Some(Field::Unit),
+    Some(Field::Virtual),
+    Some(Field::StartingAt),
+    Some(Field::StoppingAt),
+    Some(Field::DimensionColor),
+    Some(Field::DimensionConfig),
+    Some(Field::DimensionSize),
+    Some(Field::DimensionStyle),
+    Some(Field::DimensionVariant),
+    Some(Field::Images),
+    Some(Field::Locations),
+];
+
 /// The products of a CSV file, row by row; see the crate docs for the columns.
 pub struct CsvProducts<R: io::Read> {
     file: Arc<str>,
     reader: csv::Reader<R>,
     /// Where each of [`CSV_COLUMNS`] is in the file's rows, if it is there.
     columns: [Option<usize>; CSV_COLUMNS.len()],
+    /// The fields of the columns the header names: what every row manages. A job changes these
+    /// (an empty cell clears its field) and keeps every other field as Dintero holds it.
+    managed: FieldSet,
     record: csv::StringRecord,
     done: bool,
 }
@@ -112,6 +140,7 @@ impl<R: io::Read> CsvProducts<R> {
             file,
             reader,
             columns,
+            managed: managed_fields(&columns),
             record: csv::StringRecord::new(),
             done: false,
         })
@@ -155,40 +184,15 @@ impl<R: io::Read> CsvProducts<R> {
         fields.description = self.text(DESCRIPTION);
         fields.unit = self.text(UNIT);
 
+        // A malformed code is refused even without a price: the file is wrong there. A
+        // well-formed one the SDK does not list (`HRK`) is carried as it is.
         let currency = match self.cell(CURRENCY).trim() {
             "" => None,
             code => Some(Currency::new(code).map_err(|e| fail(CURRENCY, e.to_string()))?),
         };
-        // A currency without a price sets nothing: templates often fill the column for every
-        // row, priced or not.
-        fields.price = match self.cell(PRICE).trim() {
-            "" => None,
-            amount => {
-                let minor_units: i64 = amount.parse().map_err(|_| {
-                    let hint = if amount.contains(['.', ',']) {
-                        " (prices are in minor units: write 1250 for 12.50)"
-                    } else {
-                        ""
-                    };
-                    fail(
-                        PRICE,
-                        format!(
-                            "{:?} is not a whole number of minor units{hint}",
-                            shorten(amount, 40)
-                        ),
-                    )
-                })?;
-                let currency = currency.ok_or_else(|| {
-                    let column = if self.columns[CURRENCY].is_some() {
-                        CURRENCY
-                    } else {
-                        PRICE
-                    };
-                    fail(column, "a price needs a currency, such as NOK".into())
-                })?;
-                Some(Price::new(minor_units, currency))
-            }
-        };
+        fields.price = self
+            .price(currency)
+            .map_err(|(column, message)| fail(column, message))?;
 
         let mut groups = Vec::new();
         for group in split_groups(self.cell(GROUPS)) {
@@ -230,8 +234,51 @@ impl<R: io::Read> CsvProducts<R> {
             .into_iter()
             .fold(NewProduct::new("").fields(fields).id(product_id), |p, g| {
                 p.group(g)
-            });
+            })
+            .manage(self.managed);
         Ok(Row { line, product })
+    }
+
+    /// The row's price, checked as a write would check it, or the column at fault and what
+    /// is wrong. An empty `price` cell is no price, which clears it like any empty cell of a
+    /// column that is there; a currency beside it is no error, as templates fill that column
+    /// on every row, and sets nothing (an export writes a currency the API holds without a
+    /// price that way, and reading it back must clear the price, not keep one).
+    fn price(&self, currency: Option<Currency>) -> Result<Option<Price>, (usize, String)> {
+        let amount = self.cell(PRICE).trim();
+        if amount.is_empty() {
+            return Ok(None);
+        }
+        let minor_units: i64 = amount.parse().map_err(|e: std::num::ParseIntError| {
+            let shown = shorten(amount, 40);
+            let message = match e.kind() {
+                // Worded as `Price::check` words the amounts that do fit in an i64.
+                IntErrorKind::PosOverflow => format!(
+                    "invalid price {shown:?}: is more than {} minor units: a typing slip?",
+                    Price::MAX_MINOR_UNITS
+                ),
+                IntErrorKind::NegOverflow => {
+                    format!("invalid price {shown:?}: must not be negative")
+                }
+                _ if amount.contains(['.', ',']) => format!(
+                    "{shown:?} is not a whole number of minor units (prices are in minor units: write 1250 for 12.50)"
+                ),
+                _ => format!("{shown:?} is not a whole number of minor units"),
+            };
+            (PRICE, message)
+        })?;
+        let currency = currency.ok_or_else(|| {
+            let column = if self.columns[CURRENCY].is_some() {
+                CURRENCY
+            } else {
+                PRICE
+            };
+            (column, "a price needs a currency, such as NOK".to_string())
+        })?;
+        // Negative and absurd amounts are refused here, naming the row, before anything is sent.
+        Price::try_new(minor_units, currency)
+            .map(Some)
+            .map_err(|e| (PRICE, e.to_string()))
     }
 
     fn time(&self, column: usize) -> Result<Option<DateTime<Utc>>, String> {
@@ -343,9 +390,9 @@ impl<W: io::Write> CsvWriter<W> {
 
     /// Writes one product as a row.
     ///
-    /// The price and currency are written as the API holds them, even when the currency is
-    /// not one the SDK knows: an import then names the row, where leaving the price out would
-    /// lose it without a word.
+    /// The price and currency are written as the API holds them, even when the import would
+    /// refuse them (a malformed currency, a negative amount): an import then names the row,
+    /// where leaving the price out would lose it without a word.
     pub fn write(&mut self, product: &Product) -> io::Result<()> {
         let raw = product.raw();
         let fields = product.to_update();
@@ -394,6 +441,17 @@ impl<W: io::Write> CsvWriter<W> {
     }
 }
 
+/// The fields of the columns present: `columns` holds, for each of [`CSV_COLUMNS`], where it
+/// is in the file.
+fn managed_fields(columns: &[Option<usize>; CSV_COLUMNS.len()]) -> FieldSet {
+    columns
+        .iter()
+        .zip(COLUMN_FIELDS)
+        .filter(|(position, _)| position.is_some())
+        .filter_map(|(_, field)| field)
+        .collect()
+}
+
 /// Group ids joined with `;`; a `;` or `\` inside an id is escaped with `\`.
 fn join_groups<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     let mut out = String::new();
@@ -434,6 +492,7 @@ fn split_groups(cell: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn group_ids_with_separators_survive() {
@@ -478,6 +537,19 @@ mod tests {
         assert!(matches!(rows, Ok(1)), "{rows:?}");
     }
 
+    /// The one row of `text`, or its error as the command line prints it.
+    fn row(text: &str) -> Result<NewProduct, String> {
+        match read(text).map_err(|e| e.to_string())?.into_iter().next() {
+            Some(Ok(row)) => Ok(row.product),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("no row".into()),
+        }
+    }
+
+    fn fields(list: &[Field]) -> FieldSet {
+        list.iter().copied().collect()
+    }
+
     #[test]
     fn a_currency_alone_sets_nothing_and_a_price_alone_is_an_error() {
         let rows = read("id,price,currency\nA,,NOK\nB,100,\n").unwrap_or_default();
@@ -488,5 +560,194 @@ mod tests {
             second.as_deref(),
             Some("t.csv, line 3, column 3 (currency): a price needs a currency, such as NOK")
         );
+        let no_currency_column = row("id,price\nB,100\n").err();
+        assert_eq!(
+            no_currency_column.as_deref(),
+            Some("t.csv, line 2, column 2 (price): a price needs a currency, such as NOK")
+        );
+    }
+
+    #[test]
+    fn a_row_manages_the_fields_of_the_columns_present_and_nothing_else() {
+        let product = row("id,price,currency\nCH-1002,159900,NOK\n");
+        let managed = product.as_ref().map(NewProduct::managed_fields);
+        assert_eq!(managed, Ok(FieldSet::from(Field::Price)));
+        let price = product.map(|p| p.writable_fields().price);
+        assert_eq!(price, Ok(Some(Price::new(159900, Currency::NOK))));
+
+        // A currency column without a price column says nothing about prices.
+        let managed = row("id,name,currency\nA,Chair,NOK\n").map(|p| p.managed_fields());
+        assert_eq!(managed, Ok(FieldSet::from(Field::Name)));
+
+        let managed = row("id\nA\n").map(|p| p.managed_fields());
+        assert_eq!(managed, Ok(FieldSet::EMPTY));
+    }
+
+    #[test]
+    fn an_empty_cell_in_a_present_column_clears_its_field() {
+        let text = "id,name,description,price,currency,groups,unit,virtual,starting_at,images,locations,dimension_size\nA,,,,,,,,,,,\n";
+        let product = row(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            product.managed_fields(),
+            fields(&[
+                Field::Name,
+                Field::Description,
+                Field::Price,
+                Field::Groups,
+                Field::Unit,
+                Field::Virtual,
+                Field::StartingAt,
+                Field::Images,
+                Field::Locations,
+                Field::DimensionSize,
+            ])
+        );
+        assert_eq!(product.writable_fields(), &ProductUpdate::new());
+        assert_eq!(product.group_ids().count(), 0);
+    }
+
+    #[test]
+    fn a_header_alone_yields_no_rows() {
+        for text in ["id,name,price,currency\n", "id,name,price,currency"] {
+            let rows = read(text).map(|rows| rows.len());
+            assert!(matches!(rows, Ok(0)), "{text:?}: {rows:?}");
+        }
+    }
+
+    #[test]
+    fn a_dimension_column_manages_only_its_part() {
+        let rows = read("id,dimension_color\nA,red\nB,\n").unwrap_or_default();
+        let products: Vec<_> = rows.into_iter().flatten().map(|r| r.product).collect();
+        assert_eq!(products.len(), 2);
+        for product in &products {
+            assert_eq!(
+                product.managed_fields(),
+                FieldSet::from(Field::DimensionColor)
+            );
+        }
+        let red = types::Dimension {
+            color: Some("red".into()),
+            ..types::Dimension::default()
+        };
+        assert_eq!(products[0].writable_fields().dimension, Some(red));
+        assert_eq!(products[1].writable_fields().dimension, None);
+    }
+
+    #[test]
+    fn prices_out_of_bounds_and_malformed_currencies_are_named() {
+        let text = "id,name,price,currency\n\
+                    NEG,Chair,-1,NOK\n\
+                    BIG,Chair,100000000001,NOK\n\
+                    HUGE,Chair,99999999999999999999999,NOK\n\
+                    LOWER,Chair,100,nok\n\
+                    LONG,Chair,100,NOKK\n\
+                    ALONE,Chair,,N0K\n\
+                    MAX,Chair,100000000000,NOK\n";
+        let got: Vec<String> = read(text)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| match r {
+                Ok(row) => format!("ok {}", row.id()),
+                Err(e) => e.to_string(),
+            })
+            .collect();
+        let currency = "must be an ISO 4217 code: three capital letters such as `NOK`";
+        assert_eq!(
+            got,
+            [
+                "t.csv, line 2, column 3 (price): invalid price \"-1\": must not be negative".to_string(),
+                "t.csv, line 3, column 3 (price): invalid price \"100000000001\": is more than 100 000 000 000 minor units (one billion in the major unit): a typing slip?".to_string(),
+                "t.csv, line 4, column 3 (price): invalid price \"99999999999999999999999\": is more than 100000000000 minor units: a typing slip?".to_string(),
+                format!("t.csv, line 5, column 4 (currency): invalid currency \"nok\": {currency}"),
+                format!("t.csv, line 6, column 4 (currency): invalid currency \"NOKK\": {currency}"),
+                format!("t.csv, line 7, column 4 (currency): invalid currency \"N0K\": {currency}"),
+                "ok MAX".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_well_formed_currency_the_sdk_does_not_list_is_carried() {
+        let price = row("id,price,currency\nA,100,HRK\n").map(|p| p.writable_fields().price);
+        let kuna = Currency::new("HRK").map(|c| Some(Price::new(100, c)));
+        assert_eq!(price, kuna.map_err(|e| e.to_string()));
+        assert!(price.is_ok_and(|p| p.is_some_and(|p| p.currency().as_str() == "HRK")));
+    }
+
+    /// A cell that reads as a value of its column.
+    fn sample(column: &str) -> &'static str {
+        match column {
+            "id" => "CH-1",
+            "price" => "149900",
+            "currency" => "NOK",
+            "groups" => "CHAIRS;OUTDOOR",
+            "description" => "Oak, \"solid\"\nline two",
+            "virtual" => "yes",
+            "starting_at" | "stopping_at" => "2024-01-15T09:00:00Z",
+            "images" => r#"[{"href":"https://example.com/a.jpg"}]"#,
+            "locations" => r#"[{"location_id":"OSL-01","number_of_items_in_storage":4}]"#,
+            _ => "x",
+        }
+    }
+
+    /// The field a column names, found by name rather than through `COLUMN_FIELDS`: the
+    /// field whose name, with `.` written `_`, is the column's (`id` and `currency` name none).
+    fn field_named(column: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name().replace('.', "_") == column)
+    }
+
+    proptest::proptest! {
+        /// Whatever columns a file has, in whatever order, each row manages exactly the fields
+        /// of those columns; of these, the filled cells are set and the empty ones clear.
+        #[test]
+        fn each_row_manages_exactly_the_fields_of_its_columns(
+            columns in proptest::sample::subsequence(CSV_COLUMNS[1..].to_vec(), 0..CSV_COLUMNS.len())
+                .prop_shuffle(),
+            id_at in 0..CSV_COLUMNS.len(),
+            rows in proptest::collection::vec(proptest::collection::vec(any::<bool>(), CSV_COLUMNS.len()), 1..4),
+        ) {
+            let mut columns = columns;
+            columns.insert(id_at.min(columns.len()), "id");
+            let has_currency = columns.contains(&"currency");
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(&columns).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut expected_set = Vec::new();
+            for filled in &rows {
+                // A price is filled only with a currency beside it; that is the one pairing.
+                let price_filled = filled[PRICE] && has_currency;
+                let is_filled = |column: &str| match column {
+                    "id" => true,
+                    "price" => price_filled,
+                    "currency" => filled[CURRENCY] || price_filled,
+                    c => CSV_COLUMNS.iter().position(|k| *k == c).is_some_and(|k| filled[k]),
+                };
+                let cells: Vec<&str> = columns
+                    .iter()
+                    .map(|c| if is_filled(c) { sample(c) } else { "" })
+                    .collect();
+                writer.write_record(&cells).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                expected_set.push(
+                    columns
+                        .iter()
+                        .filter(|c| is_filled(c))
+                        .filter_map(|c| field_named(c))
+                        .filter(|f| *f != Field::Groups)
+                        .collect::<FieldSet>(),
+                );
+            }
+            let text = writer.into_inner().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let text = String::from_utf8(text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let expected: FieldSet = columns.iter().filter_map(|c| field_named(c)).collect();
+
+            let got = read(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(got.len(), rows.len());
+            for (result, set) in got.into_iter().zip(expected_set) {
+                let product = result.map_err(|e| TestCaseError::fail(e.to_string()))?.product;
+                prop_assert_eq!(product.managed_fields(), expected);
+                prop_assert_eq!(product.writable_fields().set_fields(), set);
+            }
+        }
     }
 }

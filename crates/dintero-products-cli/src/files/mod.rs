@@ -3,6 +3,11 @@
 //!
 //! Readers yield a [`Row`] (a [`NewProduct`] and its line) or a [`RowError`] naming the file,
 //! the line and the column, and go on with the next row. Writers take the SDK's [`Product`].
+//!
+//! A row manages exactly the fields its file names (a CSV file's columns, a JSON line's keys),
+//! so a job changes those and keeps every other field as Dintero holds it: a file of prices
+//! never wipes names or stock. Values a write would refuse (a negative price, a malformed
+//! currency) are row errors here, before anything is sent.
 
 mod csv;
 mod jsonl;
@@ -57,7 +62,8 @@ impl FileFormat {
 pub struct Row {
     /// The line it starts on, counting from 1 (the header of a CSV file is line 1).
     pub line: u64,
-    /// The product, with its id (a row without one is a [`RowError`]).
+    /// The product, with its id (a row without one is a [`RowError`]), managing the fields
+    /// its file names ([`NewProduct::managed_fields`]).
     pub product: NewProduct,
 }
 

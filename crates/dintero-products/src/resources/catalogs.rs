@@ -209,16 +209,16 @@ impl Ops for Catalogs {
         item.to_update()
     }
 
-    fn parts_of(new: &NewCatalog) -> Result<(Option<CatalogId>, CatalogUpdate)> {
-        new.parts()
+    fn checked_id(new: &NewCatalog) -> Result<Option<CatalogId>> {
+        new.checked_id()
     }
 
     fn id_of(new: &NewCatalog) -> Option<CatalogId> {
         new.catalog_id().cloned()
     }
 
-    fn merge(update: &mut CatalogUpdate, given: &CatalogUpdate) {
-        update.merge(given);
+    fn merge(update: &mut CatalogUpdate, new: &NewCatalog) {
+        update.merge(&new.fields);
     }
 }
 

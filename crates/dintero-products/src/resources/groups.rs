@@ -198,16 +198,16 @@ impl Ops for Groups {
         item.to_update()
     }
 
-    fn parts_of(new: &NewGroup) -> Result<(Option<GroupId>, GroupUpdate)> {
-        new.parts()
+    fn checked_id(new: &NewGroup) -> Result<Option<GroupId>> {
+        new.checked_id()
     }
 
     fn id_of(new: &NewGroup) -> Option<GroupId> {
         new.group_id().cloned()
     }
 
-    fn merge(update: &mut GroupUpdate, given: &GroupUpdate) {
-        update.merge(given);
+    fn merge(update: &mut GroupUpdate, new: &NewGroup) {
+        update.merge(&new.fields);
     }
 }
 

@@ -12,6 +12,7 @@ mod products;
 
 pub use catalogs::{Catalog, CatalogUpdate, Catalogs, ListCatalogs, NewCatalog};
 pub use groups::{Group, GroupUpdate, Groups, ListGroups, NewGroup};
+pub(crate) use products::dimension_part;
 pub use products::{ListProducts, NewProduct, Product, ProductUpdate, Products};
 
 use crate::client::Client;
@@ -77,19 +78,38 @@ pub(crate) mod sealed {
         fn update_of(item: &<Self as Resource>::Item) -> <Self as Resource>::Update
         where
             Self: Resource;
-        /// The id a create asks for (`None` when the server is to choose one), and the
-        /// fields it sets, as an update that leaves unset what the create leaves unset.
-        fn parts_of(
-            new: &<Self as Resource>::New,
-        ) -> Result<(Option<<Self as Resource>::Id>, <Self as Resource>::Update)>
+        /// The id a create asks for (`None` when the server is to choose one), once `new` is
+        /// checked: an invalid value given to its builder is the error.
+        fn checked_id(new: &<Self as Resource>::New) -> Result<Option<<Self as Resource>::Id>>
         where
             Self: Resource;
         /// The valid id a create asks for, if any, without copying its fields.
         fn id_of(new: &<Self as Resource>::New) -> Option<<Self as Resource>::Id>
         where
             Self: Resource;
-        /// Sets in `update` every field `given` sets; the others stay.
-        fn merge(update: &mut <Self as Resource>::Update, given: &<Self as Resource>::Update)
+        /// Deletes the object `new` names and creates it again; see
+        /// [`Write::Recreate`](crate::Write::Recreate). Only products can be.
+        fn recreate_item<'a>(
+            &'a self,
+            new: <Self as Resource>::New,
+            journal: Option<&'a dyn crate::sync::Journal>,
+        ) -> BoxFuture<'a, Result<Written<<Self as Resource>::Item>>>
+        where
+            Self: Resource,
+        {
+            let _ = (new, journal);
+            Box::pin(async move {
+                Err(Error::InvalidInput(crate::InvalidInput::new(
+                    "write",
+                    Self::WHAT,
+                    "only a product can be recreated",
+                )))
+            })
+        }
+        /// Sets in `update` every field `new` manages (for a product, see
+        /// [`NewProduct::managed_fields`](crate::NewProduct::managed_fields); for the others,
+        /// the fields it sets); the others stay.
+        fn merge(update: &mut <Self as Resource>::Update, new: &<Self as Resource>::New)
         where
             Self: Resource;
     }
@@ -120,6 +140,9 @@ pub enum Written<T> {
     Unchanged(T),
     /// The object was deleted; this is how it was.
     Deleted(T),
+    /// The object was deleted and created again (a product whose groups changed; its Dintero
+    /// `id` and `created_at` are new).
+    Recreated(T),
 }
 
 impl<T> Written<T> {
@@ -129,7 +152,8 @@ impl<T> Written<T> {
             Written::Created(t)
             | Written::Updated(t)
             | Written::Unchanged(t)
-            | Written::Deleted(t) => t,
+            | Written::Deleted(t)
+            | Written::Recreated(t) => t,
         }
     }
 
@@ -139,7 +163,8 @@ impl<T> Written<T> {
             Written::Created(t)
             | Written::Updated(t)
             | Written::Unchanged(t)
-            | Written::Deleted(t) => t,
+            | Written::Deleted(t)
+            | Written::Recreated(t) => t,
         }
     }
 
@@ -178,8 +203,7 @@ pub(crate) async fn modify<R: Resource>(
 /// replace answers 404) into a create; after [`UPSERT_ROUNDS`] such turns the last error is
 /// returned.
 pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Written<R::Item>> {
-    let (id, given) = R::parts_of(&new)?;
-    let id = id.ok_or_else(|| {
+    let id = R::checked_id(&new)?.ok_or_else(|| {
         Error::Config(format!(
             "an upsert needs the {} id: set it on the builder with `.id(..)`",
             R::WHAT
@@ -192,7 +216,7 @@ pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Wri
             Ok(current) => {
                 let before = R::update_of(&current);
                 let mut update = before.clone();
-                R::merge(&mut update, &given);
+                R::merge(&mut update, &new);
                 if update == before {
                     return Ok(Written::Unchanged(current));
                 }
@@ -221,7 +245,7 @@ pub(crate) async fn create_once<R: Resource>(
     resource: &R,
     new: R::New,
 ) -> Result<Written<R::Item>> {
-    let (id, _) = R::parts_of(&new)?;
+    let id = R::checked_id(&new)?;
     let mut attempts = 0;
     loop {
         attempts += 1;

@@ -143,9 +143,9 @@ macro_rules! named_resource {
                 self.fields.name.as_deref()
             }
 
-            /// The id asked for (checked), and the fields it sets.
-            fn parts(&self) -> Result<(Option<$Id>, $Update)> {
-                Ok((self.id.clone().transpose()?, self.fields.clone()))
+            /// The id asked for (checked).
+            fn checked_id(&self) -> Result<Option<$Id>> {
+                Ok(self.id.clone().transpose()?)
             }
         }
     };

@@ -5,6 +5,7 @@ use super::{Resource, Written};
 use crate::bulk::BulkWriter;
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
+use crate::fields::{Field, FieldSet};
 use crate::ids::{CatalogId, Cursor, GroupId, IntoChecked, PageSize, ProductId};
 use crate::pagination::{ListOperation, ListRequest, Page};
 use crate::price::{Currency, Price};
@@ -135,6 +136,7 @@ impl Product {
             id: Some(ProductId::new(self.id.as_str())),
             groups: self.group_ids().map(GroupId::new).collect(),
             fields: self.to_update(),
+            managed: Some(FieldSet::ALL),
         }
     }
 }
@@ -422,20 +424,31 @@ impl Ops for Products {
         .boxed()
     }
 
+    fn recreate_item<'a>(
+        &'a self,
+        new: NewProduct,
+        journal: Option<&'a dyn crate::sync::Journal>,
+    ) -> BoxFuture<'a, Result<Written<Product>>> {
+        crate::sync::recreate(self, new, journal).boxed()
+    }
+
     fn update_of(item: &Product) -> ProductUpdate {
         item.to_update()
     }
 
-    fn parts_of(new: &NewProduct) -> Result<(Option<ProductId>, ProductUpdate)> {
-        Ok((new.id.clone().transpose()?, new.fields.clone()))
+    fn checked_id(new: &NewProduct) -> Result<Option<ProductId>> {
+        new.check()?;
+        Ok(new.id.clone().transpose()?)
     }
 
     fn id_of(new: &NewProduct) -> Option<ProductId> {
         new.product_id().cloned()
     }
 
-    fn merge(update: &mut ProductUpdate, given: &ProductUpdate) {
-        update.merge(given);
+    fn merge(update: &mut ProductUpdate, new: &NewProduct) {
+        for field in new.managed_fields().iter() {
+            update.set_from(field, &new.fields);
+        }
     }
 }
 
@@ -619,23 +632,72 @@ impl ProductUpdate {
 
     product_field_setters!();
 
+    /// Copies one field from `given`, unset included (an unset field in `given` clears it
+    /// here); every other field stays. For the parts of `dimension`, only that part is copied.
+    ///
+    /// ```
+    /// use dintero_products::{Field, ProductUpdate};
+    ///
+    /// let mut held = ProductUpdate::new().name("Stol").description("Oak");
+    /// held.set_from(Field::Description, &ProductUpdate::new().name("ignored"));
+    /// assert_eq!(held, ProductUpdate::new().name("Stol"));
+    /// ```
+    pub fn set_from(&mut self, field: Field, given: &ProductUpdate) {
+        match field {
+            Field::Name => self.name.clone_from(&given.name),
+            Field::Description => self.description.clone_from(&given.description),
+            Field::Price => self.price = given.price,
+            Field::Unit => self.unit.clone_from(&given.unit),
+            Field::Virtual => self.is_virtual = given.is_virtual,
+            Field::StartingAt => self.starting_at = given.starting_at,
+            Field::StoppingAt => self.stopping_at = given.stopping_at,
+            Field::DimensionColor
+            | Field::DimensionConfig
+            | Field::DimensionSize
+            | Field::DimensionStyle
+            | Field::DimensionVariant => {
+                let value = given
+                    .dimension
+                    .clone()
+                    .and_then(|mut d| dimension_part(&mut d, field).take());
+                let mut dimension = self.dimension.take().unwrap_or_default();
+                *dimension_part(&mut dimension, field) = value;
+                // No part set is no dimension, as the API returns it.
+                self.dimension = Some(dimension).filter(|d| *d != types::Dimension::default());
+            }
+            Field::Images => self.images.clone_from(&given.images),
+            Field::Locations => self.locations.clone_from(&given.locations),
+            // Membership is not a field of the update body.
+            Field::Groups => {}
+        }
+    }
+
+    /// The fields this update sets (never [`Field::Groups`]: it is not part of an update).
+    pub fn set_fields(&self) -> FieldSet {
+        let mut dimension = self.dimension.clone().unwrap_or_default();
+        let parts = Field::DIMENSION.map(|f| dimension_part(&mut dimension, f).is_some());
+        let set = [
+            (Field::Name, self.name.is_some()),
+            (Field::Description, self.description.is_some()),
+            (Field::Price, self.price.is_some()),
+            (Field::Unit, self.unit.is_some()),
+            (Field::Virtual, self.is_virtual.is_some()),
+            (Field::StartingAt, self.starting_at.is_some()),
+            (Field::StoppingAt, self.stopping_at.is_some()),
+            (Field::Images, self.images.is_some()),
+            (Field::Locations, self.locations.is_some()),
+        ];
+        set.into_iter()
+            .chain(Field::DIMENSION.into_iter().zip(parts))
+            .filter_map(|(field, is_set)| is_set.then_some(field))
+            .collect()
+    }
+
     /// Sets every field `given` sets; the others stay.
     pub fn merge(&mut self, given: &ProductUpdate) {
-        fn set<T: Clone>(field: &mut Option<T>, given: &Option<T>) {
-            if given.is_some() {
-                field.clone_from(given);
-            }
+        for field in given.set_fields().iter() {
+            self.set_from(field, given);
         }
-        set(&mut self.name, &given.name);
-        set(&mut self.description, &given.description);
-        set(&mut self.price, &given.price);
-        set(&mut self.unit, &given.unit);
-        set(&mut self.is_virtual, &given.is_virtual);
-        set(&mut self.starting_at, &given.starting_at);
-        set(&mut self.stopping_at, &given.stopping_at);
-        set(&mut self.dimension, &given.dimension);
-        set(&mut self.images, &given.images);
-        set(&mut self.locations, &given.locations);
     }
 
     fn into_body(self) -> types::ProductInput {
@@ -655,6 +717,21 @@ impl ProductUpdate {
     }
 }
 
+/// The part of `dimension` a `Dimension*` field names (any other field names `variant`: callers
+/// pass only the five).
+pub(crate) fn dimension_part(
+    dimension: &mut types::Dimension,
+    field: Field,
+) -> &mut Option<String> {
+    match field {
+        Field::DimensionColor => &mut dimension.color,
+        Field::DimensionConfig => &mut dimension.config,
+        Field::DimensionSize => &mut dimension.size,
+        Field::DimensionStyle => &mut dimension.style,
+        _ => &mut dimension.variant,
+    }
+}
+
 /// A product to create: its writable fields, and the id and groups only a create can set.
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
@@ -662,6 +739,8 @@ pub struct NewProduct {
     id: Option<Result<ProductId, InvalidInput>>,
     groups: Vec<Result<GroupId, InvalidInput>>,
     fields: ProductUpdate,
+    /// Set by [`NewProduct::manage`]; otherwise the fields that are set are managed.
+    managed: Option<FieldSet>,
 }
 
 impl NewProduct {
@@ -671,6 +750,25 @@ impl NewProduct {
             id: None,
             groups: Vec::new(),
             fields: ProductUpdate::new().name(name),
+            managed: None,
+        }
+    }
+
+    /// A product known by its id with no field set yet: for an upsert or a sync that changes
+    /// a few fields and keeps the others.
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Field, FieldSet, NewProduct, Price};
+    ///
+    /// let row = NewProduct::with_id("CH-1002").price(Price::new(159900, Currency::NOK));
+    /// assert_eq!(row.managed_fields(), FieldSet::from(Field::Price));
+    /// ```
+    pub fn with_id<I: IntoChecked<ProductId>>(id: I) -> Self {
+        Self {
+            id: Some(id.into_checked()),
+            groups: Vec::new(),
+            fields: ProductUpdate::new(),
+            managed: None,
         }
     }
 
@@ -710,11 +808,71 @@ impl NewProduct {
         &self.fields
     }
 
+    /// Manages exactly `fields`: an upsert or a sync writes these and keeps every other field
+    /// of the product as Dintero holds it. A managed field left unset is **cleared**; a field
+    /// set but not in `fields` is not written.
+    ///
+    /// Without it, the fields that are set are managed, and the groups when
+    /// [`group`](Self::group) was called: nothing a caller did not name is ever changed. A
+    /// product made by [`Product::to_new`] manages every field (it states the product whole).
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Field, FieldSet, NewProduct, Price};
+    ///
+    /// // The price changes and the description is cleared; name, stock, groups, ... are kept.
+    /// let row = NewProduct::with_id("CH-1002")
+    ///     .price(Price::new(159900, Currency::NOK))
+    ///     .manage(FieldSet::from_iter([Field::Price, Field::Description]));
+    /// assert!(!row.managed_fields().contains(Field::Name));
+    ///
+    /// // Without `manage`, what is set: the name (set by `new`), the price and the groups.
+    /// let row = NewProduct::new("Stol").id("CH-1002").price(Price::new(159900, Currency::NOK)).group("B1");
+    /// assert_eq!(row.managed_fields(), FieldSet::from_iter([Field::Name, Field::Price, Field::Groups]));
+    /// ```
+    pub fn manage(mut self, fields: FieldSet) -> Self {
+        self.managed = Some(fields);
+        self
+    }
+
+    /// The fields a job writes for this product; see [`manage`](Self::manage).
+    pub fn managed_fields(&self) -> FieldSet {
+        self.managed.unwrap_or_else(|| {
+            let set = self.fields.set_fields();
+            if self.groups.is_empty() {
+                set
+            } else {
+                set | Field::Groups
+            }
+        })
+    }
+
+    /// The product `current` with the fields `self` manages set as `self` has them: every
+    /// field of `current`, its groups included unless `self` manages them. What a recreate
+    /// creates.
+    pub(crate) fn applied_to(&self, current: &Product) -> NewProduct {
+        let mut fields = current.to_update();
+        Products::merge(&mut fields, self);
+        let groups = if self.managed_fields().contains(Field::Groups) {
+            self.groups.clone()
+        } else {
+            current.group_ids().map(GroupId::new).collect()
+        };
+        NewProduct {
+            id: Some(ProductId::new(current.id())),
+            groups,
+            fields,
+            managed: Some(FieldSet::ALL),
+        }
+    }
+
     /// The first invalid value given to a setter, if any: reported by every call before any
-    /// request.
+    /// request. A price must be within [`Price::check`]'s bounds.
     pub fn check(&self) -> Result<(), InvalidInput> {
         if let Some(Err(invalid)) = &self.id {
             return Err(invalid.clone());
+        }
+        if let Some(price) = &self.fields.price {
+            price.check()?;
         }
         match self.groups.iter().find_map(|g| g.as_ref().err()) {
             Some(invalid) => Err(invalid.clone()),
@@ -722,19 +880,29 @@ impl NewProduct {
         }
     }
 
+    /// The create body: only the managed fields, and the groups only when managed (a field
+    /// set but not managed is not written, on a create as on an update).
     fn into_body(self) -> Result<types::CreateProductBody> {
         self.check()?;
+        let managed = self.managed_fields();
         let product_id = self.id.transpose()?;
-        let groups = self
-            .groups
+        let groups = if managed.contains(Field::Groups) {
+            self.groups.into_iter().flatten().collect()
+        } else {
+            Vec::new()
+        };
+        let groups = groups
             .into_iter()
-            .flatten()
             .map(|id| types::GroupFields {
                 group_id: Some(id.into()),
                 group_name: None,
             })
             .collect();
-        let f = self.fields.into_body();
+        let mut fields = ProductUpdate::new();
+        for field in managed.iter() {
+            fields.set_from(field, &self.fields);
+        }
+        let f = fields.into_body();
         Ok(types::CreateProductBody {
             product_id,
             groups,

@@ -1,0 +1,109 @@
+//! A product's writable fields in one normal form, hashed field by field: what the plan keeps of
+//! each product, so that a million products take a few hundred bytes each.
+
+use crate::fields::{Field, FieldSet};
+use crate::ids::GroupId;
+use crate::resources::{NewProduct, Product, ProductUpdate};
+use dintero_products_client::types;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// One hash per field of [`Field::ALL`], in that order.
+pub(super) type Fingerprint = [u32; Field::ALL.len()];
+
+/// The fields in one normal form, so that what the API returns and what is desired compare
+/// equal when they mean the same (no description and an empty one, say).
+fn fingerprint(fields: &ProductUpdate, groups: &mut Vec<&str>) -> Fingerprint {
+    fn hash(value: &impl serde::Serialize) -> u32 {
+        let mut hasher = DefaultHasher::new();
+        serde_json::to_vec(value)
+            .unwrap_or_default()
+            .hash(&mut hasher);
+        hasher.finish() as u32
+    }
+    fn text(s: &Option<String>) -> Option<&str> {
+        s.as_deref().filter(|s| !s.is_empty())
+    }
+    groups.sort_unstable();
+    groups.dedup();
+    let dimension = fields.dimension.clone().unwrap_or_default();
+    let part = |get: fn(&types::Dimension) -> &Option<String>| hash(&text(get(&dimension)));
+    let images = fields.images.as_ref().filter(|i| !i.0.is_empty());
+    let locations = fields.locations.as_deref().unwrap_or_default();
+    Field::ALL.map(|field| match field {
+        Field::Name => hash(&text(&fields.name)),
+        Field::Description => hash(&text(&fields.description)),
+        Field::Price => hash(
+            &fields
+                .price
+                .map(|p| (p.minor_units(), p.currency().to_string())),
+        ),
+        Field::Unit => hash(&text(&fields.unit)),
+        Field::Virtual => hash(&fields.is_virtual.unwrap_or(false)),
+        Field::StartingAt => hash(&fields.starting_at),
+        Field::StoppingAt => hash(&fields.stopping_at),
+        Field::DimensionColor => part(|d| &d.color),
+        Field::DimensionConfig => part(|d| &d.config),
+        Field::DimensionSize => part(|d| &d.size),
+        Field::DimensionStyle => part(|d| &d.style),
+        Field::DimensionVariant => part(|d| &d.variant),
+        Field::Images => hash(&images),
+        Field::Locations => hash(&locations),
+        Field::Groups => hash(groups),
+    })
+}
+
+/// The fingerprint of a product as Dintero holds it.
+pub(super) fn of_product(product: &Product) -> Fingerprint {
+    fingerprint(&product.to_update(), &mut product.group_ids().collect())
+}
+
+/// The fingerprint of a desired product (its unmanaged fields hash as unset; compare only the
+/// managed ones).
+pub(super) fn of_desired(product: &NewProduct) -> Fingerprint {
+    let mut groups: Vec<&str> = product.group_ids().map(GroupId::as_str).collect();
+    fingerprint(product.writable_fields(), &mut groups)
+}
+
+/// The fields of `among` whose hashes differ.
+pub(super) fn differing(a: &Fingerprint, b: &Fingerprint, among: FieldSet) -> FieldSet {
+    Field::ALL
+        .into_iter()
+        .zip(a.iter().zip(b))
+        .filter(|(field, (a, b))| a != b && among.contains(*field))
+        .map(|(field, _)| field)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Currency, Price};
+
+    #[test]
+    fn only_managed_fields_that_mean_something_else_differ() {
+        let held = NewProduct::new("Chair")
+            .id("C1")
+            .description("")
+            .price(Price::new(100, Currency::NOK))
+            .virtual_product(false);
+        let desired = NewProduct::new("Stool").id("C1").group("G");
+        let (a, b) = (of_desired(&held), of_desired(&desired));
+        // An empty description is none; `false` is an unset `virtual`.
+        assert_eq!(
+            differing(&a, &b, FieldSet::ALL),
+            FieldSet::from_iter([Field::Name, Field::Price, Field::Groups])
+        );
+        assert_eq!(
+            differing(&a, &b, FieldSet::from(Field::Price)),
+            FieldSet::from(Field::Price)
+        );
+        assert!(differing(&a, &b, FieldSet::from(Field::Unit)).is_empty());
+    }
+
+    #[test]
+    fn group_order_and_repeats_do_not_matter() {
+        let one = NewProduct::new("x").group("A").group("B");
+        let two = NewProduct::new("x").group("B").group("A").group("B");
+        assert_eq!(of_desired(&one), of_desired(&two));
+    }
+}

@@ -1,0 +1,71 @@
+//! What an apply did, counted and by target.
+
+use super::plan::{Action, Consent};
+use crate::error::Error;
+use crate::ids::{GroupId, ProductId};
+use std::fmt;
+
+/// What a write of a sync was to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Target {
+    /// A product of the catalog.
+    Product(ProductId),
+    /// A group of the account.
+    Group(GroupId),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Product(id) => write!(f, "product {id}"),
+            Target::Group(id) => write!(f, "group {id}"),
+        }
+    }
+}
+
+/// What an apply did.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct SyncReport {
+    /// Products created.
+    pub created: usize,
+    /// Products updated.
+    pub updated: usize,
+    /// Products planned for an update that held what was desired when read again.
+    pub unchanged: usize,
+    /// Products deleted and created again.
+    pub recreated: usize,
+    /// Products deleted.
+    pub deleted: usize,
+    /// Groups created or renamed.
+    pub groups: usize,
+    /// Changes left untouched for want of consent, with the consents missing.
+    pub held_back: Vec<(ProductId, Vec<Consent>)>,
+    /// The writes that failed. A recreate that failed says whether its product was restored
+    /// ([`Error::Recreate`]).
+    pub failed: Vec<(Target, Error)>,
+    /// Why the desired products could not be read again to their end, if they could not: the
+    /// writes read before went through, and nothing was pruned.
+    pub unread: Option<Error>,
+}
+
+impl SyncReport {
+    pub(super) fn record(&mut self, action: Action, target: Target, result: Result<bool, Error>) {
+        match (result, action) {
+            (Err(e), _) => self.failed.push((target, e)),
+            (Ok(_), _) if matches!(target, Target::Group(_)) => self.groups += 1,
+            (Ok(false), _) => self.unchanged += 1,
+            (Ok(true), Action::Create) => self.created += 1,
+            (Ok(true), Action::Update) => self.updated += 1,
+            (Ok(true), Action::Recreate) => self.recreated += 1,
+            (Ok(true), Action::Delete) => self.deleted += 1,
+        }
+    }
+
+    /// Whether every planned change was made: no write failed, none was held back, and the
+    /// source was read to its end.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && self.held_back.is_empty() && self.unread.is_none()
+    }
+}
