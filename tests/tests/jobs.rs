@@ -2,9 +2,9 @@
 //! limit, and sync (plan, apply, re-sync, interrupted and resumed).
 
 use dintero_products::{
-    Action, Client, Consent, Currency, Desired, Error, Field, FieldSet, FileJournal, MaxDeletes,
-    NewGroup, NewProduct, Price, Product, ProductUpdate, Products, RateLimiter, Refusal, Write,
-    Written, types,
+    Action, CatalogSync, Client, Consent, Currency, Desired, Error, Field, FieldSet, FileJournal,
+    MaxDeletes, NewGroup, NewProduct, Price, Product, ProductUpdate, Products, RateLimiter,
+    Refusal, Write, Written, types,
 };
 use dintero_products_e2e::{ACCOUNT, client_for};
 use dintero_products_fake::{FakeServer, FaultKind, Faults, RateLimit};
@@ -564,6 +564,18 @@ fn move_to_chairs() -> Desired {
     Desired::products(vec![NewProduct::with_id("C1").group("CHAIRS")])
 }
 
+/// The sync moving C1 to CHAIRS with the journal at `path`, opened anew as a new process would.
+fn journaled_move(
+    products: &Products,
+    path: &std::path::Path,
+    allow_recreate: bool,
+) -> CatalogSync {
+    products
+        .sync(move_to_chairs())
+        .allow_recreate(allow_recreate)
+        .journal(FileJournal::open(path).unwrap())
+}
+
 /// What a product is, whatever its Dintero id and timestamps.
 fn contents(product: &Product) -> types::ProductDetails {
     all_but(product, |raw| {
@@ -609,10 +621,7 @@ async fn a_recreate_that_cannot_restore_is_restored_by_the_next_plan_from_the_jo
     let (products, before) = product_in_tables(&fake).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sync.journal");
-    let sync = products
-        .sync(move_to_chairs())
-        .allow_recreate(true)
-        .journal(FileJournal::open(&path).unwrap());
+    let sync = journaled_move(&products, &path, true);
     let plan = sync.plan().await.unwrap();
     // Both the create and the restore fail.
     fake.set_faults(
@@ -635,9 +644,7 @@ async fn a_recreate_that_cannot_restore_is_restored_by_the_next_plan_from_the_jo
     assert!(products.get("C1").await.unwrap_err().is_not_found());
 
     // The next run, as a new process would: the journal read from its file.
-    let sync = products
-        .sync(move_to_chairs())
-        .journal(FileJournal::open(&path).unwrap());
+    let sync = journaled_move(&products, &path, false);
     let plan = sync.plan().await.unwrap();
     assert_eq!(plan.restored(), ["C1"]);
     assert!(
@@ -666,10 +673,7 @@ async fn a_run_killed_between_a_recreates_delete_and_create_is_repaired_by_the_n
     let (products, before) = product_in_tables(&fake).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sync.journal");
-    let sync = products
-        .sync(move_to_chairs())
-        .allow_recreate(true)
-        .journal(FileJournal::open(&path).unwrap());
+    let sync = journaled_move(&products, &path, true);
     let plan = sync.plan().await.unwrap();
     fake.clear_requests();
     // The delete is carried out and its answer held back: the run dies waiting for it, after
@@ -692,10 +696,7 @@ async fn a_run_killed_between_a_recreates_delete_and_create_is_repaired_by_the_n
         "killed before the create"
     );
 
-    let sync = products
-        .sync(move_to_chairs())
-        .allow_recreate(true)
-        .journal(FileJournal::open(&path).unwrap());
+    let sync = journaled_move(&products, &path, true);
     let plan = sync.plan().await.unwrap();
     assert_eq!(plan.restored(), ["C1"]);
     assert_eq!(
@@ -1084,4 +1085,66 @@ mod managed_fields {
             runtime.block_on(case(current, rows))?;
         }
     }
+}
+
+#[tokio::test]
+async fn an_update_found_done_when_read_again_is_counted_unchanged() {
+    let fake = fake_with_catalog().await;
+    let products = client_for(&fake).products(CATALOG);
+    let price = |minor| Price::new(minor, Currency::NOK);
+    products
+        .create(NewProduct::new("Chair").id("C1").price(price(10_000)))
+        .await
+        .unwrap();
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sync = products
+        .sync(Desired::products(vec![
+            NewProduct::with_id("C1").price(price(12_000)),
+        ]))
+        .on_progress({
+            let events = events.clone();
+            move |event| {
+                if let dintero_products::Progress::Applied {
+                    changed, result, ..
+                } = event
+                {
+                    events.lock().unwrap().push((*changed, result.is_ok()));
+                }
+            }
+        });
+    let plan = sync.plan().await.unwrap();
+    assert_eq!(plan.summary().update, 1);
+    // Someone else makes the same change between the plan and the apply.
+    products
+        .modify("C1", |p| p.price = Some(price(12_000)))
+        .await
+        .unwrap();
+    fake.clear_requests();
+    let report = sync.apply(&plan).await.unwrap();
+    assert_eq!((report.updated, report.unchanged), (0, 1), "{report:?}");
+    assert_eq!(*events.lock().unwrap(), [(false, true)]);
+    assert!(product_writes(&fake).is_empty(), "nothing written");
+}
+
+#[tokio::test]
+async fn a_managed_field_left_empty_is_planned_as_cleared_and_cleared() {
+    let fake = fake_with_catalog().await;
+    let (products, before) = product_in_tables(&fake).await;
+    // A `description` column with an empty cell.
+    let row = NewProduct::with_id("C1").manage(FieldSet::from(Field::Description));
+    let sync = products.sync(Desired::products(vec![row]));
+    let plan = sync.plan().await.unwrap();
+    assert!(
+        plan.to_string()
+            .contains("~ C1  description: \"Oak\" -> (cleared)\n"),
+        "{plan}"
+    );
+    assert!(sync.apply(&plan).await.unwrap().is_success());
+    let after = products.get("C1").await.unwrap();
+    assert_eq!(after.description(), None);
+    let keep_description = |raw: &mut types::ProductDetails| raw.description = None;
+    assert_eq!(
+        all_but(&after, keep_description),
+        all_but(&before, keep_description)
+    );
 }

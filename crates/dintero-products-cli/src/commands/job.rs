@@ -360,7 +360,12 @@ fn on_event(
             target,
             tag,
             result,
-        } => applied(&outcomes, &progress, &file, (*action, target, *tag), result),
+            changed,
+        } => {
+            // An update that found the product as desired when it read it again wrote nothing.
+            let action = (*changed || result.is_err()).then_some(*action);
+            applied(&outcomes, &progress, &file, (action, target, *tag), result)
+        }
         _ => {}
     }
 }
@@ -370,7 +375,7 @@ fn applied(
     outcomes: &Mutex<Outcomes>,
     progress: &Progress,
     file: &str,
-    (action, target, tag): (Action, &Target, Option<u64>),
+    (action, target, tag): (Option<Action>, &Target, Option<u64>),
     result: &dintero_products::Result<()>,
 ) {
     let Target::Product(id) = target else {
@@ -383,7 +388,7 @@ fn applied(
     progress.inc(1);
     let place = tag.map_or(String::new(), |line| format!("{file}, line {line}: "));
     let (outcome, error) = match result {
-        Ok(()) => (done(action), None),
+        Ok(()) => (action.map_or("unchanged", done), None),
         Err(Error::Refused(Refusal::NeedsConsent { consents })) => {
             let why = needs_consent(consents);
             progress.println(&format!("held back: {place}product {id}: {why}"));

@@ -117,6 +117,7 @@ impl CatalogSync {
                 target: &target,
                 tag,
                 result: &result,
+                changed: false,
             });
             report.held_back.push((id, consents));
         }
@@ -138,6 +139,7 @@ impl CatalogSync {
             target: &target,
             tag,
             result: &result,
+            changed,
         });
         report.record(action, target, result.map(|()| changed));
     }

@@ -182,3 +182,48 @@ impl Desired {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Field;
+
+    #[test]
+    fn every_reading_manages_what_the_desired_state_says_and_keeps_tags() {
+        let desired = Desired::products_from(|| {
+            [
+                DesiredProduct::new(NewProduct::new("A").id("A")).tagged(2),
+                NewProduct::new("B").id("B").into(),
+            ]
+        })
+        .manage(FieldSet::from(Field::Price));
+        for _ in 0..2 {
+            let read: Vec<_> = desired.read().map(|r| r.unwrap()).collect();
+            assert_eq!(read.len(), 2);
+            assert_eq!(read[0].1, Some(2));
+            assert_eq!(read[1].1, None);
+            assert!(
+                read.iter()
+                    .all(|(p, _)| p.managed_fields() == FieldSet::from(Field::Price))
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_source_is_an_error_of_the_source() {
+        let desired = Desired::try_products_from(|| {
+            [
+                Ok(NewProduct::new("A").id("A")),
+                Err(std::io::Error::other("cut short")),
+            ]
+        });
+        let read: Vec<_> = desired.read().collect();
+        assert!(read[0].is_ok());
+        let error = read[1].as_ref().map(|_| ()).unwrap_err();
+        assert!(matches!(error, Error::Source(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "the desired products could not be read: cut short"
+        );
+    }
+}

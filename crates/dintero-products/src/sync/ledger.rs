@@ -111,3 +111,65 @@ impl Ledger {
             .map(|h| self.id(h.id))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(ledger: &mut Ledger, id: &str) {
+        let span = ledger.push(id).unwrap();
+        ledger.held.push(Held {
+            id: span,
+            fingerprint: Default::default(),
+            price: None,
+            planned: None,
+        });
+    }
+
+    #[test]
+    fn ids_are_found_once_sorted_and_twice_given_is_named() {
+        let mut ledger = Ledger::default();
+        for id in ["C", "A", "ø", "B"] {
+            held(&mut ledger, id);
+        }
+        ledger.sort_held();
+        let ids: Vec<&str> = ledger.held.iter().map(|h| ledger.id(h.id)).collect();
+        assert_eq!(ids, ["A", "B", "C", "ø"]);
+        assert_eq!(ledger.held("C"), Some(2));
+        assert_eq!(ledger.held("D"), None);
+
+        let update = Planned {
+            action: Action::Update,
+            fields: FieldSet::from(crate::Field::Name),
+            needs: Needs::NONE,
+        };
+        ledger.held[0].planned = Some(Some(update)); // A: an update
+        ledger.held[1].planned = Some(None); // B: unchanged
+        for id in ["NEW2", "NEW1"] {
+            let span = ledger.push(id).unwrap();
+            ledger.creates.push(span);
+        }
+        assert_eq!(ledger.sort_creates(), Ok(()));
+        assert_eq!(ledger.planned("A"), Some(update));
+        assert_eq!(ledger.planned("B"), None);
+        assert_eq!(
+            ledger.planned("NEW1").map(|p| p.action),
+            Some(Action::Create)
+        );
+        assert_eq!(ledger.planned("NEW3"), None);
+        assert_eq!(ledger.not_desired().collect::<Vec<_>>(), ["C", "ø"]);
+
+        let span = ledger.push("NEW1").unwrap();
+        ledger.creates.push(span);
+        assert_eq!(ledger.sort_creates(), Err("NEW1".to_string()));
+    }
+
+    #[test]
+    fn an_id_too_long_for_a_span_is_an_error_not_a_wrong_id() {
+        let mut ledger = Ledger::default();
+        let long = "x".repeat(usize::from(u16::MAX) + 1);
+        assert!(ledger.push(&long).is_err());
+        let span = ledger.push("ok").unwrap();
+        assert_eq!(ledger.id(span), "ok");
+    }
+}

@@ -106,6 +106,9 @@ pub enum Progress<'a> {
         tag: Option<u64>,
         /// How it went; a change held back is an `Err` of [`Error::Refused`](crate::Error).
         result: &'a Result<()>,
+        /// Whether the write changed anything: an update whose product, read again, already
+        /// held the desired fields writes nothing.
+        changed: bool,
     },
 }
 

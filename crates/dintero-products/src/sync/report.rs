@@ -69,3 +69,55 @@ impl SyncReport {
         self.failed.is_empty() && self.held_back.is_empty() && self.unread.is_none()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_outcome_is_counted_where_it_belongs() {
+        let product = || Target::Product(ProductId::new("P").unwrap());
+        let mut report = SyncReport::default();
+        report.record(Action::Create, product(), Ok(true));
+        report.record(Action::Update, product(), Ok(true));
+        report.record(Action::Update, product(), Ok(false));
+        report.record(Action::Recreate, product(), Ok(true));
+        report.record(Action::Delete, product(), Ok(true));
+        report.record(
+            Action::Create,
+            Target::Group(GroupId::new("G").unwrap()),
+            Ok(true),
+        );
+        assert_eq!(
+            (
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.recreated,
+                report.deleted,
+                report.groups
+            ),
+            (1, 1, 1, 1, 1, 1)
+        );
+        assert!(report.is_success());
+        report.record(Action::Delete, product(), Err(Error::Config("x".into())));
+        assert_eq!(report.deleted, 1);
+        assert_eq!(report.failed.len(), 1);
+        assert_eq!(report.failed[0].0.to_string(), "product P");
+        assert!(!report.is_success());
+    }
+
+    #[test]
+    fn held_back_or_unread_is_no_success() {
+        let mut report = SyncReport::default();
+        report
+            .held_back
+            .push((ProductId::new("P").unwrap(), vec![Consent::Recreate]));
+        assert!(!report.is_success());
+        let report = SyncReport {
+            unread: Some(Error::Config("x".into())),
+            ..SyncReport::default()
+        };
+        assert!(!report.is_success());
+    }
+}
