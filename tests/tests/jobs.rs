@@ -211,6 +211,8 @@ async fn sync_plans_applies_and_then_plans_nothing() {
         ),
         (3, 1, 1, 1)
     );
+    assert_eq!(plan.writes(), 5, "3 creates, 1 update, 1 delete");
+    assert!(!plan.is_empty());
     let diff = plan.to_string();
     assert!(
         diff.contains("3 to create, 1 to update, 1 to delete, 1 unchanged"),
@@ -271,6 +273,11 @@ async fn a_group_change_is_held_back_without_consent_and_recreates_with_it() {
         "{plan}"
     );
     assert_eq!(plan.held_back(), [("C00000", vec![Consent::Recreate])]);
+    assert_eq!(
+        plan.writes(),
+        1,
+        "the group only: a change held back writes nothing"
+    );
     let diff = plan.to_string();
     assert!(diff.contains("needs consent:"), "{diff}");
     assert!(diff.contains("± C00000"), "{diff}");
@@ -288,6 +295,11 @@ async fn a_group_change_is_held_back_without_consent_and_recreates_with_it() {
     let sync = products.sync(desired(1)).allow_recreate(true);
     let plan = sync.plan().await.unwrap();
     assert_eq!(plan.summary().recreate, 1, "{plan}");
+    assert_eq!(
+        plan.writes(),
+        2,
+        "a delete and a create (the group is there now)"
+    );
     assert!(plan.to_string().contains("[approved]"), "{plan}");
     let report = sync.apply(&plan).await.unwrap();
     assert_eq!(report.recreated, 1, "{report:?}");
@@ -642,6 +654,29 @@ async fn a_recreate_that_cannot_restore_is_restored_by_the_next_plan_from_the_jo
         "{report:?}"
     );
     assert!(products.get("C1").await.unwrap_err().is_not_found());
+
+    // A sync of another catalog with the same journal leaves C1 alone: it is not its product.
+    fake.seed_catalog(ACCOUNT, "OTHER", "Other");
+    let other = client_for(&fake)
+        .products("OTHER")
+        .sync(move_to_chairs())
+        .journal(FileJournal::open(&path).unwrap());
+    assert!(other.plan().await.unwrap().restored().is_empty());
+    assert_eq!(fake.product_count(ACCOUNT, "OTHER"), 0);
+
+    // A plan that cannot tell whether C1 is there fails, rather than create it blindly.
+    fake.set_faults(
+        Faults::always(FaultKind::Status(400))
+            .only_method("GET")
+            .first(1),
+    );
+    let error = journaled_move(&products, &path, false)
+        .plan()
+        .await
+        .unwrap_err();
+    fake.set_faults(Faults::new());
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error:?}");
+    assert_eq!(fake.product_count(ACCOUNT, CATALOG), 0);
 
     // The next run, as a new process would: the journal read from its file.
     let sync = journaled_move(&products, &path, false);
@@ -1147,4 +1182,144 @@ async fn a_managed_field_left_empty_is_planned_as_cleared_and_cleared() {
         all_but(&after, keep_description),
         all_but(&before, keep_description)
     );
+}
+
+#[tokio::test]
+async fn a_prune_counts_a_product_gone_meanwhile_as_deleted_and_a_refused_delete_as_failed() {
+    let fake = fake_with_catalog().await;
+    let products = client_for(&fake).products(CATALOG);
+    for id in ["KEEP", "GONE", "STAYS"] {
+        products.create(NewProduct::new(id).id(id)).await.unwrap();
+    }
+    let keep = || Desired::products(vec![NewProduct::new("KEEP").id("KEEP")]);
+    let sync = products
+        .sync(keep())
+        .prune(true)
+        .max_deletes(MaxDeletes::Percent(100));
+    let plan = sync.plan().await.unwrap();
+    assert_eq!(plan.summary().delete, 2);
+    // Deleted by someone else between the plan and the apply: what the prune wanted.
+    products.delete("GONE").await.unwrap();
+    // And the server refuses the other delete.
+    fake.set_faults(
+        Faults::always(FaultKind::Status(400))
+            .only_method("DELETE")
+            .first(2),
+    );
+    let report = sync.apply(&plan).await.unwrap();
+    fake.set_faults(Faults::new());
+    assert_eq!(report.deleted, 0, "{report:?}");
+    assert_eq!(report.failed.len(), 2, "{report:?}");
+    assert!(
+        report
+            .failed
+            .iter()
+            .all(|(_, e)| e.status().map(|s| s.as_u16()) == Some(400))
+    );
+
+    let plan = sync.plan().await.unwrap();
+    products.delete("STAYS").await.unwrap();
+    let report = sync.apply(&plan).await.unwrap();
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(
+        report.deleted, 1,
+        "a product already gone counts as deleted"
+    );
+}
+
+/// Plans moving C1 to CHAIRS (with consent), runs `meanwhile`, then applies under `faults`;
+/// returns the report, the product after, and the requests the apply sent.
+async fn recreate_under(
+    fake: &FakeServer,
+    faults: Faults,
+    meanwhile: impl AsyncFnOnce(&Products),
+) -> (dintero_products::SyncReport, Product, Product, Vec<String>) {
+    let (_, before) = product_in_tables(fake).await;
+    // Quick retries: a failing delete is retried before it is reported.
+    let retry = dintero_products::RetryPolicy::default()
+        .max_attempts(2)
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(10));
+    let products =
+        dintero_products_e2e::client_with(fake, retry, Duration::from_secs(5)).products(CATALOG);
+    let sync = products.sync(move_to_chairs()).allow_recreate(true);
+    let plan = sync.plan().await.unwrap();
+    meanwhile(&products).await;
+    fake.clear_requests();
+    fake.set_faults(faults);
+    let report = sync.apply(&plan).await.unwrap();
+    fake.set_faults(Faults::new());
+    let sent = fake
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let after = products.get("C1").await.unwrap();
+    (report, before, after, sent)
+}
+
+#[tokio::test]
+async fn a_recreate_whose_product_was_deleted_meanwhile_creates_it() {
+    let fake = fake_with_catalog().await;
+    let (report, _, after, _) = recreate_under(&fake, Faults::new(), async |products| {
+        products.delete("C1").await.unwrap();
+    })
+    .await;
+    assert_eq!(report.recreated, 1, "{report:?}");
+    assert_eq!(after.group_ids().collect::<Vec<_>>(), ["CHAIRS"]);
+}
+
+#[tokio::test]
+async fn a_recreate_whose_delete_answer_was_lost_still_creates_the_product() {
+    let fake = fake_with_catalog().await;
+    // The delete is carried out and its answer cut short: the retried delete meets a 404.
+    let lost = Faults::always(FaultKind::TruncatedBody)
+        .only_method("DELETE")
+        .first(1);
+    let (report, before, after, _) = recreate_under(&fake, lost, async |_| {}).await;
+    assert_eq!(report.recreated, 1, "{report:?}");
+    assert_eq!(after.group_ids().collect::<Vec<_>>(), ["CHAIRS"]);
+    let no_groups = |raw: &mut types::ProductDetails| {
+        raw.id = None;
+        raw.created_at = None;
+        raw.groups = Vec::new();
+    };
+    assert_eq!(all_but(&after, no_groups), all_but(&before, no_groups));
+}
+
+#[tokio::test]
+async fn a_recreate_whose_delete_fails_while_the_product_stays_creates_nothing() {
+    for status in [400, 500] {
+        let fake = fake_with_catalog().await;
+        let failing = Faults::always(FaultKind::Status(status))
+            .only_method("DELETE")
+            .first(10);
+        let (report, before, after, sent) = recreate_under(&fake, failing, async |_| {}).await;
+        assert_eq!(report.recreated, 0, "{report:?}");
+        let (_, error) = &report.failed[0];
+        assert_eq!(
+            error.status().map(|s| s.as_u16()),
+            Some(status),
+            "{error:?}"
+        );
+        assert!(!matches!(error, Error::Recreate { .. }), "{error:?}");
+        assert!(!sent.iter().any(|r| r.starts_with("POST")), "{sent:?}");
+        assert_eq!(contents(&after), contents(&before));
+    }
+}
+
+#[tokio::test]
+async fn a_recreate_that_cannot_read_its_product_touches_nothing() {
+    let fake = fake_with_catalog().await;
+    let refused = Faults::always(FaultKind::Status(400))
+        .only_method("GET")
+        .first(1);
+    let (report, before, after, sent) = recreate_under(&fake, refused, async |_| {}).await;
+    let (_, error) = &report.failed[0];
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400), "{error:?}");
+    assert!(
+        sent.iter().all(|r| r.starts_with("GET")),
+        "no delete, no create: {sent:?}"
+    );
+    assert_eq!(contents(&after), contents(&before));
 }

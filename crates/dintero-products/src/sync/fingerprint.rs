@@ -100,6 +100,62 @@ mod tests {
         assert!(differing(&a, &b, FieldSet::from(Field::Unit)).is_empty());
     }
 
+    /// A product with every field set, and the same product with `field` set otherwise.
+    fn every_field_and_one_changed(field: Field) -> (NewProduct, NewProduct) {
+        let image = |href: &str| {
+            types::Images(vec![types::ImagesItem {
+                href: href.into(),
+                rel: None,
+                title: None,
+                type_: None,
+            }])
+        };
+        let location = |items| types::LocationInput {
+            location_id: Some("OSL".parse().unwrap()),
+            number_of_items_in_storage: Some(items),
+            ..Default::default()
+        };
+        let time = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap();
+        let dimension = |v: &str| types::Dimension {
+            color: Some(format!("c{v}")),
+            config: Some(format!("f{v}")),
+            size: Some(format!("s{v}")),
+            style: Some(format!("t{v}")),
+            variant: Some(format!("v{v}")),
+        };
+        let make = |v: &str, n: i64, flag: bool| {
+            NewProduct::new(format!("n{v}"))
+                .description(format!("d{v}"))
+                .price(Price::new(n, Currency::NOK))
+                .unit(format!("u{v}"))
+                .virtual_product(flag)
+                .starting_at(time(n))
+                .stopping_at(time(n + 1))
+                .dimension(dimension(v))
+                .images(image(v))
+                .location(location(n))
+                .group(format!("G{v}").as_str())
+        };
+        let one = make("1", 1, false);
+        let two = make("2", 2, true);
+        let mut changed = one.writable_fields().clone();
+        changed.set_from(field, two.writable_fields());
+        let groups = if field == Field::Groups { "G2" } else { "G1" };
+        (one, NewProduct::new("n1").fields(changed).group(groups))
+    }
+
+    #[test]
+    fn a_change_of_any_one_field_is_seen_as_that_field() {
+        for field in Field::ALL {
+            let (one, other) = every_field_and_one_changed(field);
+            assert_eq!(
+                differing(&of_desired(&one), &of_desired(&other), FieldSet::ALL),
+                FieldSet::from(field),
+                "{field}"
+            );
+        }
+    }
+
     #[test]
     fn group_order_and_repeats_do_not_matter() {
         let one = NewProduct::new("x").group("A").group("B");
