@@ -10,7 +10,7 @@ use crate::ids::ProductId;
 use crate::resources::sealed::Ops;
 use crate::resources::{Groups, Products};
 use futures::StreamExt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// What an apply's input found on the way, shared with the loop over outcomes.
 #[derive(Default)]
@@ -19,6 +19,12 @@ struct Reading {
     unread: Option<Error>,
     /// Changes left untouched for want of consent, with their tags.
     held_back: Vec<(ProductId, Vec<super::Consent>, Option<u64>)>,
+}
+
+fn lock(reading: &Mutex<Reading>) -> MutexGuard<'_, Reading> {
+    // Only this module's closures hold it, for one assignment each: a poisoned lock still
+    // holds what they wrote.
+    reading.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl CatalogSync {
@@ -101,7 +107,7 @@ impl CatalogSync {
             );
         }
         drop(run); // the input, and its hold on `reading`
-        let reading = std::mem::take(&mut *reading.lock().unwrap_or_else(PoisonError::into_inner));
+        let reading = std::mem::take(&mut *lock(&reading));
         report.unread = reading.unread;
         for (id, consents, tag) in reading.held_back {
             let result = Err(Error::Refused(Refusal::NeedsConsent {
@@ -155,30 +161,26 @@ fn writes(
 ) -> impl Iterator<Item = ((Action, Option<u64>), Write<Products>)> + Send + 'static {
     let ledger = plan.ledger.clone();
     let approved = plan.approved;
-    let (for_reading, for_deletes) = (reading.clone(), reading);
+    let ended = reading.clone();
+    let held = reading.clone();
     let changes = sync
         .desired
         .read()
         .map_while(move |item| match item {
             Ok(product) => Some(product),
             Err(e) => {
-                for_reading
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .unread = Some(e);
+                lock(&ended).unread = Some(e);
                 None
             }
         })
         .filter_map({
             let ledger = ledger.clone();
-            let reading = for_deletes.clone();
             move |(product, tag)| {
                 let id = product.product_id()?.clone();
                 let planned = ledger.planned(id.as_str())?;
                 let missing = planned.needs.missing(approved);
                 if !missing.is_empty() {
-                    let mut reading = reading.lock().unwrap_or_else(PoisonError::into_inner);
-                    reading.held_back.push((id, missing, tag));
+                    lock(&held).held_back.push((id, missing, tag));
                     return None;
                 }
                 let write = match planned.action {
@@ -192,11 +194,7 @@ fn writes(
     let prune = plan.prune;
     // Decided when the changes are all read: a source that ended early prunes nothing.
     let deletes = std::iter::once(()).flat_map(move |()| {
-        let read_whole = for_deletes
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .unread
-            .is_none();
+        let read_whole = lock(&reading).unread.is_none();
         let ids: Vec<ProductId> = if prune && read_whole {
             ledger
                 .not_desired()

@@ -41,7 +41,7 @@ mod report;
 
 pub use desired::{Desired, DesiredProduct};
 pub use journal::{FileJournal, Journal};
-pub use plan::{Action, Consent, MaxDeletes, Plan, Refusal, Summary};
+pub use plan::{Action, Consent, MaxDeletes, PRICE_JUMP, Plan, Refusal, Summary};
 pub(crate) use recreate::recreate;
 pub use report::{SyncReport, Target};
 

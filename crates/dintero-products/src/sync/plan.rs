@@ -451,6 +451,13 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
         let mut dimension = u.dimension.clone().unwrap_or_default();
         text(dimension_part(&mut dimension, field).as_deref())
     };
+    let groups = |ids: &[&str]| {
+        if ids.is_empty() {
+            "-".to_string()
+        } else {
+            ids.join(",")
+        }
+    };
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or("-".to_string(), |t| {
             t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
@@ -483,7 +490,7 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
                 | Field::DimensionVariant => (part(&old, field), part(new, field)),
                 Field::StartingAt => (time(old.starting_at), time(new.starting_at)),
                 Field::StoppingAt => (time(old.stopping_at), time(new.stopping_at)),
-                Field::Groups => (old_groups.join(","), new_groups.join(",")),
+                Field::Groups => (groups(&old_groups), groups(&new_groups)),
                 Field::Locations => (
                     format!("{} locations", old.locations.as_ref().map_or(0, Vec::len)),
                     format!("{} locations", new.locations.as_ref().map_or(0, Vec::len)),
