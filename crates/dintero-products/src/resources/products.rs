@@ -920,3 +920,49 @@ impl NewProduct {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_sets_what_is_given_and_keeps_the_rest_down_to_dimension_parts() {
+        let mut held = ProductUpdate::new()
+            .name("Stol")
+            .description("Oak")
+            .dimension(types::Dimension {
+                color: Some("red".into()),
+                size: Some("L".into()),
+                ..Default::default()
+            });
+        let given = ProductUpdate::new()
+            .description("Ash")
+            .price(Price::new(100, Currency::NOK))
+            .dimension(types::Dimension {
+                color: Some("blue".into()),
+                ..Default::default()
+            });
+        assert_eq!(
+            given.set_fields(),
+            FieldSet::from_iter([Field::Description, Field::Price, Field::DimensionColor])
+        );
+        held.merge(&given);
+        let expected = ProductUpdate::new()
+            .name("Stol")
+            .description("Ash")
+            .price(Price::new(100, Currency::NOK))
+            .dimension(types::Dimension {
+                color: Some("blue".into()),
+                size: Some("L".into()),
+                ..Default::default()
+            });
+        assert_eq!(held, expected);
+        // Clearing the last part of a dimension leaves no dimension, as the API returns it.
+        let mut one_part = ProductUpdate::new().dimension(types::Dimension {
+            size: Some("L".into()),
+            ..Default::default()
+        });
+        one_part.set_from(Field::DimensionSize, &ProductUpdate::new());
+        assert_eq!(one_part.dimension, None);
+    }
+}
