@@ -359,7 +359,7 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
     // dimension, images, ... of the seeded products are not managed, so they must stay.
     let desired =
         Desired::products_from(move || (0..desired_count).map(move |i| desired_product(i, seeded)))
-            .manage(SYNC_MANAGED.into_iter().collect());
+            .managed_fields(SYNC_MANAGED.into_iter().collect());
     let journal_path = std::env::temp_dir().join(format!(
         "dintero-sync-soak-{}-{}.journal",
         std::process::id(),
@@ -433,7 +433,7 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
     let equal = remote.len() == desired_count as usize
         && (0..desired_count).all(|i| {
             let want = desired_product(i, seeded);
-            let id = want.product_id().map(|id| id.as_str()).unwrap_or_default();
+            let id = want.get_id().map(|id| id.as_str()).unwrap_or_default();
             by_id.get(id).is_some_and(|have| {
                 let kept = match before.get(id) {
                     Some(was) => {
@@ -444,9 +444,9 @@ pub async fn sync_soak(config: &SoakConfig) -> SyncSoakReport {
                     }
                     None => have.unit().is_none(),
                 };
-                kept && have.name() == want.writable_fields().name.as_deref().unwrap_or_default()
-                    && have.price() == want.writable_fields().price
-                    && have.description() == want.writable_fields().description.as_deref()
+                kept && have.name() == want.get_fields().name.as_deref().unwrap_or_default()
+                    && have.price() == want.get_fields().price
+                    && have.description() == want.get_fields().description.as_deref()
                     && have.group_ids().eq(want.group_ids().map(|g| g.as_str()))
             })
         });

@@ -30,29 +30,6 @@ pub struct Options {
     pub keep: bool,
 }
 
-/// Parses `--rounds N` and `--keep`.
-pub fn parse(root: PathBuf, args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        root,
-        rounds: 1,
-        keep: false,
-    };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--keep" => options.keep = true,
-            "--rounds" => {
-                let value = args.next().ok_or("`--rounds` needs a number")?;
-                options.rounds = value.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    format!("`--rounds {value}`: expected a number of at least 1")
-                })?;
-            }
-            other => return Err(format!("unknown option `{other}` for coldbuild")),
-        }
-    }
-    Ok(options)
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Side {
     Sdk,
@@ -423,26 +400,6 @@ fn cold_build(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn options_parse_and_bad_ones_are_named() {
-        let options = parse(PathBuf::from("/w"), &args(&["--rounds", "3", "--keep"])).unwrap();
-        assert_eq!((options.rounds, options.keep), (3, true));
-        let options = parse(PathBuf::from("/w"), &[]).unwrap();
-        assert_eq!((options.rounds, options.keep), (1, false));
-        for bad in [
-            &["--rounds"][..],
-            &["--rounds", "0"],
-            &["--rounds", "x"],
-            &["--fast"],
-        ] {
-            assert!(parse(PathBuf::from("/w"), &args(bad)).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn rounds_alternate_which_side_builds_first() {

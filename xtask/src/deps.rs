@@ -197,7 +197,7 @@ mod tests {
         );
         let (manifest, library) = owning_package(
             root,
-            &root.join("crates/dintero-products-client/tests/other_shape/generated.rs"),
+            &root.join("crates/dintero-products-client/tests/it/other_shape/generated.rs"),
         )
         .unwrap();
         assert!(manifest.ends_with("crates/dintero-products-client/Cargo.toml"));

@@ -26,7 +26,7 @@ pub const TARGETS: &[(&str, &str)] = &[
     ),
     (
         "xtask/fixtures/other-shape.yaml",
-        "crates/dintero-products-client/tests/other_shape/generated.rs",
+        "crates/dintero-products-client/tests/it/other_shape/generated.rs",
     ),
 ];
 

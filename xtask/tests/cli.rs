@@ -212,7 +212,7 @@ fn both_checked_in_files_match_a_fresh_generation() {
     assert!(result.status.success(), "{stdout}{}", text(&result.stderr));
     for target in [
         "crates/dintero-products-client/src/generated.rs: up to date",
-        "crates/dintero-products-client/tests/other_shape/generated.rs: up to date",
+        "crates/dintero-products-client/tests/it/other_shape/generated.rs: up to date",
     ] {
         assert!(stdout.contains(target), "missing {target:?} in:\n{stdout}");
     }

@@ -56,27 +56,57 @@ pub struct Cli {
 }
 
 /// Flags every command takes, before or after the command's name.
+///
+/// A flag wins over its `DINTERO_*` variable, which wins over the default. The help names each
+/// variable but never shows its value (`hide_env_values`): a help pasted into an issue should not
+/// carry an account's settings. The client secret has no flag, so that it never shows in a
+/// process list: it comes from `DINTERO_CLIENT_SECRET` (see `Env`) or `--client-secret-file`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The account: T (test) or P (production) and 8 digits [env: DINTERO_ACCOUNT_ID]
-    #[arg(short = 'a', long, global = true, value_name = "AID")]
+    /// The account: T (test) or P (production) and 8 digits
+    #[arg(
+        short = 'a',
+        long,
+        global = true,
+        value_name = "AID",
+        env = "DINTERO_ACCOUNT_ID",
+        hide_env_values = true
+    )]
     pub account_id: Option<String>,
 
-    /// The API client's id [env: DINTERO_CLIENT_ID]
-    #[arg(long, global = true, value_name = "ID")]
+    /// The API client's id
+    #[arg(
+        long,
+        global = true,
+        value_name = "ID",
+        env = "DINTERO_CLIENT_ID",
+        hide_env_values = true
+    )]
     pub client_id: Option<String>,
 
     /// Read the client secret from FILE (`-`: standard input) instead of DINTERO_CLIENT_SECRET
     #[arg(long, global = true, value_name = "FILE")]
     pub client_secret_file: Option<PathBuf>,
 
-    /// The API's base URL (default https://api.dintero.com/v1) [env: DINTERO_BASE_URL]
-    #[arg(long, global = true, value_name = "URL")]
+    /// The API's base URL (default https://api.dintero.com/v1)
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "DINTERO_BASE_URL",
+        hide_env_values = true
+    )]
     pub base_url: Option<String>,
 
-    /// The audience tokens are asked for, if not Dintero's [env: DINTERO_AUDIENCE]
-    #[arg(long, global = true, value_name = "AUDIENCE")]
+    /// The audience tokens are asked for, if not Dintero's
+    #[arg(
+        long,
+        global = true,
+        value_name = "AUDIENCE",
+        env = "DINTERO_AUDIENCE",
+        hide_env_values = true
+    )]
     pub audience: Option<String>,
 
     /// Run against a demo server started in this process, with catalog DEMO (24 products in 4

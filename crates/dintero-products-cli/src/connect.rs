@@ -9,14 +9,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 
-/// The account `--demo` uses unless `--account-id` names another.
+/// The account `--demo` uses unless `--account-id` (or `DINTERO_ACCOUNT_ID`) names another.
 pub const DEMO_ACCOUNT_ID: &str = "T12345678";
 
-/// The environment variables the command line reads: `DINTERO_ACCOUNT_ID`,
-/// `DINTERO_CLIENT_ID`, `DINTERO_CLIENT_SECRET`, `DINTERO_BASE_URL` and `DINTERO_AUDIENCE`.
+/// The environment variables the command line reads itself: `DINTERO_CLIENT_SECRET`, the one
+/// without a flag (a secret on the command line would show in process lists).
 ///
-/// Passed to [`run`](crate::run) rather than read inside it, so a test or a benchmark can
-/// give a command its own. `Debug` shows the names only, never the values.
+/// The variables behind flags (`DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID`, `DINTERO_BASE_URL`,
+/// `DINTERO_AUDIENCE`) are read by the flags' parser from this process's environment, each only
+/// when its flag is absent.
+///
+/// Passed to [`run`](crate::run) rather than read inside it, so a test or a benchmark can give a
+/// command its own secret. `Debug` shows the names only, never the values.
 #[derive(Clone, Default)]
 pub struct Env {
     vars: BTreeMap<String, String>,
@@ -66,29 +70,22 @@ pub(crate) struct Connection {
 
 const USER_AGENT: &str = concat!("dintero-products-cli/", env!("CARGO_PKG_VERSION"));
 
-/// Builds the client the flags and variables describe; flags win over variables.
+/// Builds the client the flags and variables describe; flags win over variables (the parser
+/// reads a variable only for an absent flag).
 pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connection, CliError> {
     if global.demo {
         return demo(global).await;
     }
-    let account = global
-        .account_id
-        .as_deref()
-        .or_else(|| env.get("DINTERO_ACCOUNT_ID"))
-        .ok_or_else(|| {
-            CliError::Usage(
-                "no account: pass --account-id or set DINTERO_ACCOUNT_ID (or try --demo)".into(),
-            )
-        })?;
-    let client_id = global
-        .client_id
-        .as_deref()
-        .or_else(|| env.get("DINTERO_CLIENT_ID"))
-        .ok_or_else(|| {
-            CliError::Usage(
-                "no client id: pass --client-id or set DINTERO_CLIENT_ID (or try --demo)".into(),
-            )
-        })?;
+    let account = given(&global.account_id).ok_or_else(|| {
+        CliError::Usage(
+            "no account: pass --account-id or set DINTERO_ACCOUNT_ID (or try --demo)".into(),
+        )
+    })?;
+    let client_id = given(&global.client_id).ok_or_else(|| {
+        CliError::Usage(
+            "no client id: pass --client-id or set DINTERO_CLIENT_ID (or try --demo)".into(),
+        )
+    })?;
     let secret = match &global.client_secret_file {
         Some(path) => read_secret(path)?,
         None => Secret::from(env.get("DINTERO_CLIENT_SECRET").ok_or_else(|| {
@@ -101,24 +98,22 @@ pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connection
         .account_id(account)
         .client_credentials(client_id, secret)
         .user_agent(USER_AGENT);
-    if let Some(url) = global
-        .base_url
-        .as_deref()
-        .or_else(|| env.get("DINTERO_BASE_URL"))
-    {
+    if let Some(url) = given(&global.base_url) {
         builder = builder.base_url(url);
     }
-    if let Some(audience) = global
-        .audience
-        .as_deref()
-        .or_else(|| env.get("DINTERO_AUDIENCE"))
-    {
+    if let Some(audience) = given(&global.audience) {
         builder = builder.audience(audience);
     }
     Ok(Connection {
         client: builder.build()?,
         _demo: None,
     })
+}
+
+/// A setting's value; a blank one counts as unset, since an exported `DINTERO_BASE_URL=` (say)
+/// means "not set" rather than "the empty URL".
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
 /// The secret in `path` (`-`: standard input), without the line break that usually ends it.
@@ -146,7 +141,7 @@ fn read_secret(path: &std::path::Path) -> Result<Secret, CliError> {
 
 /// Starts the fake in this process with the demo catalog, and a client for it.
 async fn demo(global: &GlobalArgs) -> Result<Connection, CliError> {
-    let account = global.account_id.as_deref().unwrap_or(DEMO_ACCOUNT_ID);
+    let account = given(&global.account_id).unwrap_or(DEMO_ACCOUNT_ID);
     // Checked here, since the fake seeds whatever it is given.
     dintero_products::AccountId::new(account).map_err(dintero_products::Error::from)?;
     let fake = FakeServer::builder()

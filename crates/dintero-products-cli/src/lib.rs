@@ -92,8 +92,9 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 /// Runs the command line `args` (the program's name first, as in `std::env::args_os()`) with
-/// the variables of `env`, and returns its exit status: 0 when everything went through, 1 when
-/// some rows or writes failed, 2 for usage and configuration errors.
+/// the client secret of `env` (the flags' `DINTERO_*` variables are read from the process's
+/// environment), and returns its exit status: 0 when everything went through, 1 when some rows
+/// or writes failed or a request failed, 2 for usage and configuration errors.
 ///
 /// Output, progress and errors go to this process's standard output and standard error; a
 /// confirmation is read from its standard input. Runs on the caller's tokio runtime, where
@@ -126,18 +127,19 @@ where
         Ok(Status::SomeFailed) => EXIT_FAILED,
         Err(e) if e.is_broken_pipe() => EXIT_OK,
         Err(e) => {
-            output::note(&format!("error: {}", describe(&e)));
+            output::note(&describe(&e));
             e.exit_code()
         }
     }
 }
 
-/// The error, with a hint where one helps.
+/// The error and its causes, with a hint where one helps.
 fn describe(e: &CliError) -> String {
+    let report = error::report(e);
     match e {
         CliError::Api(api) if api.is_unauthorized() || api.is_forbidden() => format!(
-            "{e}\nhint: check DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and the client secret (or try --demo)"
+            "{report}\nhint: check DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and the client secret (or try --demo)"
         ),
-        _ => e.to_string(),
+        _ => report,
     }
 }

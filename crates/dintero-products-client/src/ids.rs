@@ -25,10 +25,21 @@ use std::str::FromStr;
 /// assert_eq!(error.what(), "product id");
 /// assert_eq!(error.problem(), "must not be empty");
 /// ```
+///
+/// A value that is missing rather than wrong says so:
+///
+/// ```
+/// use dintero_products_client::InvalidInput;
+///
+/// let error = InvalidInput::missing("product id", "an upsert needs one: set it with `.id(..)`");
+/// assert_eq!(error.to_string(), "missing product id: an upsert needs one: set it with `.id(..)`");
+/// assert_eq!(error.value(), None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidInput {
     what: &'static str,
-    value: String,
+    /// `None` when the value is missing.
+    value: Option<String>,
     problem: &'static str,
 }
 
@@ -46,9 +57,24 @@ impl InvalidInput {
             .collect();
         Self {
             what,
-            value,
+            value: Some(value),
             problem,
         }
+    }
+
+    /// An error saying that a `what` (such as `"product id"`) is needed and was not given, and
+    /// why (`problem`).
+    pub fn missing(what: &'static str, problem: &'static str) -> Self {
+        Self {
+            what,
+            value: None,
+            problem,
+        }
+    }
+
+    /// The rejected value (its first 64 characters, escaped), or `None` when it was missing.
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
     }
 
     /// What was invalid, such as `account id` or `page size (limit)`.
@@ -66,11 +92,10 @@ impl std::error::Error for InvalidInput {}
 
 impl fmt::Display for InvalidInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {} \"{}\": {}",
-            self.what, self.value, self.problem
-        )
+        match &self.value {
+            Some(value) => write!(f, "invalid {} \"{value}\": {}", self.what, self.problem),
+            None => write!(f, "missing {}: {}", self.what, self.problem),
+        }
     }
 }
 

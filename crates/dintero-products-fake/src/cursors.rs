@@ -11,7 +11,7 @@ use std::ops::Bound;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::responses::ApiError;
+use crate::errors::ApiError;
 
 /// The page size when a list request has no `limit`.
 const DEFAULT_LIMIT: usize = 10;

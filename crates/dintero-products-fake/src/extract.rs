@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::errors::ApiError;
 use crate::ids::check_account_id;
-use crate::responses::ApiError;
 use crate::state::App;
 
 /// The largest request body read; larger bodies get `400`.

@@ -13,7 +13,8 @@ use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 
-use crate::responses::{self, ApiError};
+use crate::errors::ApiError;
+use crate::responses;
 
 /// How long a truncated body waits between its half and the error that closes the connection.
 const TRUNCATION_PAUSE: Duration = Duration::from_millis(20);

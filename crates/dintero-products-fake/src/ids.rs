@@ -7,7 +7,7 @@
 
 use dintero_products_client::AccountId;
 
-use crate::responses::ApiError;
+use crate::errors::ApiError;
 
 /// Whether `aid` is an account id the fake (and Dintero) accepts: `P` or `T` and eight digits,
 /// the pattern of the API's specification, checked by the client crate's `AccountId`.

@@ -85,11 +85,17 @@
 
 #![warn(missing_docs)]
 
+// The modules form layers, each using only the ones below it; the order is declared, and
+// enforced, in `tests/it/layering.rs`.
+mod config;
 mod cursors;
+mod errors;
 mod extract;
 mod faults;
 mod ids;
+mod locks;
 mod middleware;
+mod paths;
 mod rate_limit;
 mod responses;
 mod routes;
@@ -98,42 +104,13 @@ mod state;
 mod store;
 mod tokens;
 
+pub use config::{
+    CreateStatus, DEFAULT_AUDIENCE_BASE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SEED,
+    DEFAULT_TOKEN_LIFETIME, UnsupportedCreateStatus,
+};
 pub use faults::{FaultKind, Faults};
 pub use ids::is_valid_account_id;
 pub use rate_limit::RateLimit;
-pub use server::{
-    CreateStatus, DEFAULT_AUDIENCE_BASE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SEED,
-    DEFAULT_TOKEN_LIFETIME, FakeServer, FakeServerBuilder, UnsupportedCreateStatus,
-};
+pub use server::{FakeServer, FakeServerBuilder};
+pub use state::RecordedRequest;
 pub use store::{DEMO_CATALOG_ID, seeded_group_id, seeded_product_id};
-
-/// One request as the server received it, and how it answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// The `request-id` header sent back with the answer.
-    pub request_id: String,
-    /// The method, such as `"GET"`.
-    pub method: String,
-    /// The path as received, still percent-encoded (`/v1/accounts/.../a%2Fb`).
-    pub path: String,
-    /// The raw query string, without the `?`, if there was one.
-    pub query: Option<String>,
-    /// Whether the request had an `Authorization` header (of any kind).
-    pub authorization: bool,
-    /// The status answered; `None` while the request is in flight, and for a
-    /// [`FaultKind::DropConnection`], whose status line never reaches the client.
-    pub status: Option<u16>,
-    /// The fault injected on this request, if any.
-    pub fault: Option<FaultKind>,
-    /// Whether the [`RateLimit`] turned this request away (with `429`, `status` `Some(429)`).
-    /// Such a request draws no fault, so `fault` is `None`: an injected
-    /// [`FaultKind::RateLimited`] shows as `fault` instead.
-    pub rate_limited: bool,
-}
-
-impl RecordedRequest {
-    /// Whether a fault was injected on this request.
-    pub fn fault_injected(&self) -> bool {
-        self.fault.is_some()
-    }
-}

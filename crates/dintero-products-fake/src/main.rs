@@ -13,87 +13,48 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use dintero_products_fake::{DEMO_CATALOG_ID, FakeServer, is_valid_account_id};
 
-const USAGE: &str = "\
-usage: dintero-products-fake [options]
-
-  --port N            port to bind on 127.0.0.1 (default 8080; 0 picks a free one)
-  --account AID       account to seed, ^[PT]\\d{8}$ (default T12345678)
-  --catalog ID        catalog to seed (default S23)
-  --seed-products N   products to seed in that catalog (default 0)
-  --seed-groups N     groups to seed in that account (default 0)
-  --latency-ms N      delay added to every response (default 0)
-  --demo              seed the demo catalog DEMO (24 furniture products in 4 groups) in
-                      that account; the --catalog one is then seeded only with --seed-products
-  -h, --help          this text
-
-On start it prints the settings a client needs as `export DINTERO_...=...` lines.";
-
-#[derive(Debug, PartialEq)]
+/// Runs the fake Dintero Products API on 127.0.0.1 until Ctrl-C.
+#[derive(Debug, PartialEq, Parser)]
+#[command(
+    name = "dintero-products-fake",
+    after_help = "On start it prints the settings a client needs as `export DINTERO_...=...` lines.",
+    // A flag given twice takes its last value, as the hand-written parser before clap did.
+    args_override_self = true
+)]
 struct Args {
+    /// Port to bind on 127.0.0.1 (0 picks a free one)
+    #[arg(long, value_name = "N", default_value_t = 8080)]
     port: u16,
+    /// Account to seed, ^[PT]\d{8}$
+    #[arg(long, value_name = "AID", default_value = "T12345678", value_parser = account_id)]
     account: String,
+    /// Catalog to seed
+    #[arg(long, value_name = "ID", default_value = "S23")]
     catalog: String,
+    /// Products to seed in that catalog
+    #[arg(long, value_name = "N", default_value_t = 0)]
     seed_products: u32,
+    /// Groups to seed in that account
+    #[arg(long, value_name = "N", default_value_t = 0)]
     seed_groups: u32,
+    /// Delay added to every response, in milliseconds
+    #[arg(long, value_name = "N", default_value_t = 0)]
     latency_ms: u64,
+    /// Seed the demo catalog DEMO (24 furniture products in 4 groups) in that account; the
+    /// --catalog one is then seeded only with --seed-products
+    #[arg(long)]
     demo: bool,
 }
 
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args {
-        port: 8080,
-        account: "T12345678".to_owned(),
-        catalog: "S23".to_owned(),
-        seed_products: 0,
-        seed_groups: 0,
-        latency_ms: 0,
-        demo: false,
-    };
-    let mut args = args.into_iter();
-    while let Some(flag) = args.next() {
-        let (name, inline) = match flag.split_once('=') {
-            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-            None => (flag.clone(), None),
-        };
-        if name == "-h" || name == "--help" {
-            return Ok(None);
-        }
-        if name == "--demo" {
-            if inline.is_some() {
-                return Err("--demo takes no value".to_owned());
-            }
-            parsed.demo = true;
-            continue;
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        fn number<T: std::str::FromStr>(name: &str, raw: String) -> Result<T, String> {
-            raw.parse()
-                .map_err(|_| format!("{name}: {raw:?} is not a valid number"))
-        }
-        match name.as_str() {
-            "--port" => parsed.port = number(&name, value()?)?,
-            "--account" => parsed.account = value()?,
-            "--catalog" => parsed.catalog = value()?,
-            "--seed-products" => parsed.seed_products = number(&name, value()?)?,
-            "--seed-groups" => parsed.seed_groups = number(&name, value()?)?,
-            "--latency-ms" => parsed.latency_ms = number(&name, value()?)?,
-            other => return Err(format!("unknown argument {other:?}")),
-        }
+fn account_id(raw: &str) -> Result<String, String> {
+    if is_valid_account_id(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err("does not match ^[PT]\\d{8}$".to_owned())
     }
-    if !is_valid_account_id(&parsed.account) {
-        return Err(format!(
-            "--account {:?} does not match ^[PT]\\d{{8}}$",
-            parsed.account
-        ));
-    }
-    Ok(Some(parsed))
 }
 
 /// `value` as one shell word: as it is when it holds only characters no shell treats
@@ -112,17 +73,7 @@ fn shell_quoted(value: &str) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     let server = match FakeServer::builder()
         .port(args.port)
         .latency(Duration::from_millis(args.latency_ms))
@@ -187,8 +138,14 @@ async fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
-        parse_args(args.iter().map(|s| s.to_string()))
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("dintero-products-fake").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        use clap::CommandFactory as _;
+        Args::command().debug_assert();
     }
 
     #[test]
@@ -205,8 +162,8 @@ mod tests {
             "5",
         ]);
         assert_eq!(
-            args,
-            Ok(Some(Args {
+            args.ok(),
+            Some(Args {
                 port: 9000,
                 account: "P00000001".into(),
                 catalog: "C1".into(),
@@ -214,11 +171,30 @@ mod tests {
                 seed_groups: 0,
                 latency_ms: 5,
                 demo: false,
-            }))
+            })
         );
-        assert_eq!(parse(&["--help"]), Ok(None));
-        let demo = parse(&["--demo"]).ok().flatten();
+        let help = parse(&["--help"]).err().map(|e| e.kind());
+        assert_eq!(help, Some(clap::error::ErrorKind::DisplayHelp));
+        let demo = parse(&["--demo"]).ok();
         assert!(demo.is_some_and(|args| args.demo && args.seed_products == 0));
+        let last = parse(&["--port", "1", "--port", "2"]).ok();
+        assert_eq!(last.map(|args| args.port), Some(2), "the last value wins");
+    }
+
+    #[test]
+    fn defaults() {
+        assert_eq!(
+            parse(&[]).ok(),
+            Some(Args {
+                port: 8080,
+                account: "T12345678".into(),
+                catalog: "S23".into(),
+                seed_products: 0,
+                seed_groups: 0,
+                latency_ms: 0,
+                demo: false,
+            })
+        );
     }
 
     #[test]
@@ -229,6 +205,7 @@ mod tests {
         assert!(parse(&["--account", "X1"]).is_err());
         assert!(parse(&["--what"]).is_err());
         assert!(parse(&["--demo=yes"]).is_err());
+        assert!(parse(&["S23"]).is_err());
     }
 
     #[test]

@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::faults;
+use crate::paths::TOKEN_ROUTE;
 use crate::responses::{self, REQUEST_ID};
-use crate::routes::TOKEN_ROUTE;
 use crate::state::{App, Verdict};
 
 pub(crate) async fn gate(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {

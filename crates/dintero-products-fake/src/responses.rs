@@ -8,66 +8,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::cursors::Page;
+use crate::errors::ApiError;
 
 /// The response header that carries the request id.
 pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
-/// An error answer: a status, Dintero's free-text code and a human message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl ApiError {
-    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
-    }
-
-    pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
-    }
-
-    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
-    }
-
-    /// Dintero writes this code with a space, which is why codes are free text and clients
-    /// must not match them as a closed set.
-    pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NOT FOUND", message)
-    }
-
-    pub(crate) fn method_not_allowed(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
-            message,
-        )
-    }
-
-    pub(crate) fn conflict(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "CONFLICT", message)
-    }
-
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_SERVER_ERROR",
-            message,
-        )
-    }
-}
-
+/// An `ApiError` answers with Dintero's error body. The impl is here, not beside the type, so
+/// that the modules below this one can return errors without knowing how answers are written.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         error(self.status, self.code, &self.message)

@@ -17,23 +17,14 @@ use dintero_products_client::types::{
 use serde::Deserialize;
 
 use crate::cursors::{CursorKind, PageRequest};
+use crate::errors::ApiError;
 use crate::extract::{AccountPath, Authorized, Ids, JsonBody, Params, RawBody, parse_json};
 use crate::ids::check_account_id;
-use crate::responses::{self, ApiError};
+use crate::paths::{CATALOG, CATALOGS, GROUP, GROUPS, PRODUCT, PRODUCTS, TOKEN_ROUTE};
+use crate::responses;
 use crate::state::App;
 use crate::store::ProductFilter;
 use crate::tokens::{self, TokenRequest, TokenResponse};
-
-/// The token endpoint's route; the middleware spares it from the rate limit, and from faults
-/// unless they include it.
-pub(crate) const TOKEN_ROUTE: &str = "/v1/accounts/{aid}/auth/token";
-
-const CATALOGS: &str = "/v1/accounts/{aid}/products/catalogs";
-const CATALOG: &str = "/v1/accounts/{aid}/products/catalogs/{catalog_id}";
-const PRODUCTS: &str = "/v1/accounts/{aid}/products/catalogs/{catalog_id}/products";
-const PRODUCT: &str = "/v1/accounts/{aid}/products/catalogs/{catalog_id}/products/{product_id}";
-const GROUPS: &str = "/v1/accounts/{aid}/products/groups";
-const GROUP: &str = "/v1/accounts/{aid}/products/groups/{group_id}";
 
 /// The whole application: routes, the JSON 404 and 405 (whose `Allow` header axum's method
 /// router adds), and the middleware.

@@ -1,36 +1,51 @@
 //! What the routes and the middleware share: the settings fixed at start, the store, the
-//! issued tokens, the request log and what decides faults and rate limits.
+//! issued tokens, the request log (whose entries, `RecordedRequest`, are public) and what
+//! decides faults and rate limits.
 //!
 //! Each lock is held for one short, synchronous step, never across an `.await`.
 
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::header;
 
-use crate::RecordedRequest;
+use crate::config::Config;
 use crate::faults::{FaultDecider, FaultKind, Faults};
+use crate::locks::lock;
 use crate::rate_limit::{Limiter, RateLimit, RetryAfter};
-use crate::server::CreateStatus;
 use crate::store::Store;
 use crate::tokens::Tokens;
 
-/// A poisoned lock only means a panic elsewhere; the data behind it is still consistent,
-/// since every step under a lock is a single operation.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+/// One request as the server received it, and how it answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// The `request-id` header sent back with the answer.
+    pub request_id: String,
+    /// The method, such as `"GET"`.
+    pub method: String,
+    /// The path as received, still percent-encoded (`/v1/accounts/.../a%2Fb`).
+    pub path: String,
+    /// The raw query string, without the `?`, if there was one.
+    pub query: Option<String>,
+    /// Whether the request had an `Authorization` header (of any kind).
+    pub authorization: bool,
+    /// The status answered; `None` while the request is in flight, and for a
+    /// [`FaultKind::DropConnection`], whose status line never reaches the client.
+    pub status: Option<u16>,
+    /// The fault injected on this request, if any.
+    pub fault: Option<FaultKind>,
+    /// Whether the [`RateLimit`] turned this request away (with `429`, `status` `Some(429)`).
+    /// Such a request draws no fault, so `fault` is `None`: an injected
+    /// [`FaultKind::RateLimited`] shows as `fault` instead.
+    pub rate_limited: bool,
 }
 
-/// Settings fixed when the server starts.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub client_id: String,
-    pub client_secret: String,
-    pub latency: Duration,
-    pub create_status: CreateStatus,
-    /// The audience is `<audience_base>/accounts/<aid>`.
-    pub audience_base: String,
+impl RecordedRequest {
+    /// Whether a fault was injected on this request.
+    pub fn fault_injected(&self) -> bool {
+        self.fault.is_some()
+    }
 }
 
 /// What happens to a request before any handler sees it.

@@ -17,7 +17,7 @@ use dintero_products_client::types::{
 use uuid::Uuid;
 
 use crate::cursors::{self, Page, PageRequest};
-use crate::responses::ApiError;
+use crate::errors::ApiError;
 
 pub use demo::DEMO_CATALOG_ID;
 use seeding::SeedBatch;

@@ -11,8 +11,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::responses::ApiError;
-use crate::state::lock;
+use crate::errors::ApiError;
+use crate::locks::lock;
 
 /// The body of `POST /accounts/{aid}/auth/token`.
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@
 //! budget.
 
 use crate::body;
-use crate::error::{AuthError, cause, dintero_error, is_retryable_status, snippet};
+use crate::error::{AuthError, dintero_error, is_retryable_status, snippet};
 use crate::retry::{Retrier, RetryPolicy, retry_after};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -388,7 +388,14 @@ fn transport_failure(what: &str, source: reqwest::Error, status: Option<StatusCo
     AuthError {
         status,
         timed_out: source.is_timeout(),
-        ..AuthError::new(format!("{what} ({})", cause(&source)), true)
+        ..AuthError::new(
+            if source.is_timeout() {
+                "the token request timed out"
+            } else {
+                what
+            },
+            true,
+        )
     }
     .with_source(source)
 }

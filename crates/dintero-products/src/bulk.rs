@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::limiter::RateLimiter;
+use crate::resources::sealed::Body as _;
 use crate::resources::{self, Resource, Written};
 use crate::retry::RetryPolicy;
 use crate::sync::Journal;
@@ -25,6 +26,7 @@ pub const MAX_CONCURRENCY: usize = 64;
 const MAX_WAITING: usize = 10_000;
 
 /// One write of a bulk job.
+#[non_exhaustive]
 pub enum Write<R: Resource> {
     /// Create, exactly once: a create whose outcome is unknown is looked up by id before it is
     /// sent again (see [`Products::create_once`](crate::Products::create_once)).
@@ -65,7 +67,7 @@ impl<R: Resource> Write<R> {
     /// The id it writes, when known before sending (a create without an id has none).
     pub fn id(&self) -> Option<R::Id> {
         match self {
-            Write::Create(new) | Write::Upsert(new) | Write::Recreate(new) => R::id_of(new),
+            Write::Create(new) | Write::Upsert(new) | Write::Recreate(new) => new.valid_id(),
             Write::Replace(id, _) | Write::Modify(id, _) | Write::Delete(id) => Some(id.clone()),
         }
     }

@@ -321,11 +321,11 @@ impl ClientBuilder {
     /// Checks the settings and builds the client.
     pub fn build(self) -> Result<Client> {
         let account = self.account.ok_or_else(|| {
-            Error::Config("no account id: call `.account_id(..)` or set DINTERO_ACCOUNT_ID".into())
+            Error::config("no account id: call `.account_id(..)` or set DINTERO_ACCOUNT_ID")
         })??;
         let credentials = self.credentials.ok_or_else(|| {
-            Error::Config(
-                "no credentials: call `.client_credentials(..)` or `.bearer_token(..)`, or set DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET".into(),
+            Error::config(
+                "no credentials: call `.client_credentials(..)` or `.bearer_token(..)`, or set DINTERO_CLIENT_ID and DINTERO_CLIENT_SECRET",
             )
         })?;
         let base_url = self
@@ -343,7 +343,10 @@ impl ClientBuilder {
                 // A redirect would carry the token, or re-send a create, somewhere else.
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))?,
+                .map_err(|e| Error::Config {
+                    message: "could not set up the HTTP client".into(),
+                    source: Some(Box::new(e)),
+                })?,
         };
         let retry = self.retry.unwrap_or_default();
         let max_body_bytes = self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
@@ -356,7 +359,10 @@ impl ClientBuilder {
             policy: retry.clone(),
             max_body_bytes,
         };
-        let tokens = Arc::new(TokenSource::new(credentials, endpoint).map_err(Error::Auth)?);
+        let tokens = Arc::new(
+            TokenSource::new(credentials, endpoint)
+                .map_err(|e| Error::config(format!("the bearer token: {e}")))?,
+        );
         let hooks = dintero_products_client::Hooks::new(transport::Hooks {
             tokens: tokens.clone(),
             max_body_bytes,
@@ -379,14 +385,14 @@ impl ClientBuilder {
 fn parse_base_url(url: &str) -> Result<String> {
     let shown = redact_userinfo(url);
     let parsed =
-        reqwest::Url::parse(url).map_err(|e| Error::Config(format!("base URL {shown:?}: {e}")))?;
+        reqwest::Url::parse(url).map_err(|e| Error::config(format!("base URL {shown:?}: {e}")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "base URL {shown:?} holds credentials (user:password@); pass them with `.client_credentials(..)` instead"
         )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "base URL {shown:?} must not have a query or fragment"
         )));
     }
@@ -396,7 +402,7 @@ fn parse_base_url(url: &str) -> Result<String> {
 /// Whether the base URL is safe to send credentials to.
 fn check_scheme(url: &str, allow_http: bool) -> Result<()> {
     let parsed =
-        reqwest::Url::parse(url).map_err(|e| Error::Config(format!("base URL {url:?}: {e}")))?;
+        reqwest::Url::parse(url).map_err(|e| Error::config(format!("base URL {url:?}: {e}")))?;
     let loopback = match parsed.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -406,10 +412,10 @@ fn check_scheme(url: &str, allow_http: bool) -> Result<()> {
     match parsed.scheme() {
         "https" => Ok(()),
         "http" if loopback || allow_http => Ok(()),
-        "http" => Err(Error::Config(format!(
+        "http" => Err(Error::config(format!(
             "base URL {url:?} is plain http off loopback; use https, or `.allow_insecure_http()` inside a trusted network"
         ))),
-        other => Err(Error::Config(format!(
+        other => Err(Error::config(format!(
             "base URL {url:?}: unsupported scheme {other:?}"
         ))),
     }
@@ -485,7 +491,7 @@ mod tests {
             let err = builder.build().unwrap_err();
             let shown = format!("{err} {err:?}");
             assert!(!shown.contains("hunter2pw"), "{url}: {shown}");
-            assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
+            assert!(matches!(err, Error::Config { .. }), "{url}: {err:?}");
         }
         assert_eq!(
             redact_userinfo("https://u:p@h/x@y"),

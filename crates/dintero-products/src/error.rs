@@ -1,5 +1,11 @@
 //! One error type for everything the SDK can fail at.
 //!
+//! Each variant is one kind of failure, and its message says only what happened at its own
+//! layer: the cause (a transport error, the token endpoint's answer, an I/O error) is reached
+//! through [`source()`](std::error::Error::source), never repeated in the message. To show the
+//! whole story, print the chain, as `anyhow`'s `{:#}` or the command line's `caused by:` lines
+//! do.
+//!
 //! Every failure that involved a response keeps its HTTP status; API errors keep Dintero's
 //! `error.code`, `error.message` and the request id; a body that is not the documented JSON
 //! (an HTML page from a proxy) is kept as a snippet. Secrets never reach an error: the SDK
@@ -40,17 +46,34 @@ pub enum Error {
     #[error(transparent)]
     Api(#[from] ApiError),
 
-    /// An argument was rejected before any request was sent.
+    /// An argument to a call, or a catalog job's input, was rejected before any request was
+    /// sent: an id the API would refuse, an upsert without an id, a product desired twice.
+    /// [`InvalidInput`] says what was wrong.
     #[error(transparent)]
     InvalidInput(#[from] InvalidInput),
 
-    /// The client was configured wrongly (missing account id or credentials, a bad base URL).
-    #[error("invalid configuration: {0}")]
-    Config(String),
+    /// The client was configured wrongly (no account id or credentials, a bad base URL, a
+    /// bearer token that cannot be sent, an HTTP client that could not be set up). Only
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build) returns it.
+    #[error("invalid configuration: {message}")]
+    Config {
+        /// What is wrong with the configuration.
+        message: String,
+        /// What failed underneath, when something did (the HTTP client's setup).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
-    /// Getting an access token failed.
-    #[error("authentication failed: {0}")]
+    /// Getting an access token failed: the token endpoint refused the credentials, could not
+    /// be reached, or answered something else than a token; a static token was rejected; or
+    /// waiting for a token ran out of time. [`AuthError`] (the source) says which.
+    #[error("authentication failed")]
     Auth(#[source] AuthError),
+
+    /// The request could not be built from the arguments given (the generated client refused
+    /// a value while building it); nothing was sent.
+    #[error("the request could not be built: {0}")]
+    RequestBuild(String),
 
     /// The request could not be sent, or the response could not be read (a refused or dropped
     /// connection, a timeout, a truncated body). [`Error::is_timeout`] tells a timeout apart.
@@ -87,7 +110,7 @@ pub enum Error {
     },
 
     /// A successful response whose body is not what the API documents.
-    #[error("could not decode the {status} response at `{path}`: {source}")]
+    #[error("could not decode the {status} response at `{path}`")]
     Decode {
         /// The response status.
         status: StatusCode,
@@ -123,7 +146,7 @@ pub enum Error {
 
     /// A catalog job's source of desired products failed part-way (a file could not be read
     /// to its end). A plan fails on it; an apply stops reading and prunes nothing.
-    #[error("the desired products could not be read: {0}")]
+    #[error("the desired products could not be read")]
     Source(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     /// A catalog job refused to do something it could not undo; nothing was sent.
@@ -146,7 +169,7 @@ pub enum Error {
 
     /// A catalog job's journal could not be written or read, so a step it guards (a recreate's
     /// delete) was not taken.
-    #[error("the journal could not be written or read: {0}")]
+    #[error("the journal could not be written or read")]
     Journal(#[source] std::io::Error),
 
     /// The server sent a cursor it had sent before, so following it would never end.
@@ -166,9 +189,9 @@ fn transport_message(status: Option<StatusCode>, source: &reqwest::Error) -> Str
     } else if source.is_connect() {
         "could not connect to the API"
     } else {
-        "transport error"
+        "the connection failed"
     };
-    format!("{what}{after} ({})", cause(source))
+    format!("{what}{after}")
 }
 
 fn recreate_message(id: &str, restored: bool) -> String {
@@ -187,26 +210,6 @@ fn location_suffix(location: Option<&str>) -> String {
     location.map(|l| format!(" to {l:?}")).unwrap_or_default()
 }
 
-/// The innermost cause of an error, in a few words: "timed out", or what the operating system
-/// said ("Connection refused (os error 111)").
-pub(crate) fn cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = error;
-    let mut timed_out = false;
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
-            timed_out |= r.is_timeout();
-        }
-        innermost = e;
-        next = e.source();
-    }
-    if timed_out {
-        "timed out".to_string()
-    } else {
-        innermost.to_string()
-    }
-}
-
 impl Error {
     /// The HTTP status of the response this error came from, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
@@ -218,7 +221,8 @@ impl Error {
             | Error::Redirect { status, .. }
             | Error::Decode { status, .. } => Some(*status),
             Error::InvalidInput(_)
-            | Error::Config(_)
+            | Error::Config { .. }
+            | Error::RequestBuild(_)
             | Error::NotFound { .. }
             | Error::Incomplete { .. }
             | Error::PaginationLoop { .. }
@@ -227,6 +231,27 @@ impl Error {
             | Error::Journal(_) => None,
             Error::Recreate { source, .. } => source.status(),
         }
+    }
+
+    /// Whether the client was configured wrongly ([`Error::Config`]).
+    pub fn is_config(&self) -> bool {
+        matches!(self, Error::Config { .. })
+    }
+
+    /// Whether an argument or a job's input was refused before sending ([`Error::InvalidInput`]).
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self, Error::InvalidInput(_))
+    }
+
+    /// Whether getting an access token failed ([`Error::Auth`]). A token the API itself
+    /// refused (401) is [`is_unauthorized`](Self::is_unauthorized).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Auth(_))
+    }
+
+    /// Whether the request could not be built ([`Error::RequestBuild`]); nothing was sent.
+    pub fn is_request_build(&self) -> bool {
+        matches!(self, Error::RequestBuild(_))
     }
 
     /// Whether the object does not exist: the API answered 404, or a lookup on a list found
@@ -298,6 +323,14 @@ impl Error {
             Error::Api(e) => e.retry_after,
             Error::Auth(e) => e.retry_after,
             _ => None,
+        }
+    }
+
+    /// The configuration error `message`, with nothing underneath.
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::Config {
+            message: message.into(),
+            source: None,
         }
     }
 

@@ -1,12 +1,12 @@
 //! The writable fields of a product, one by one: what a job *manages* (reads from its source and
 //! writes) and what it leaves as Dintero holds it.
 //!
-//! A job never changes a field its source does not name. [`NewProduct::managed_fields`] says
+//! A job never changes a field its source does not name. [`NewProduct::get_managed_fields`] says
 //! which fields a desired product names; [`ProductUpdate::set_from`] copies exactly one of them,
 //! so a write built from the product Dintero holds, with the managed fields copied in, keeps
 //! every other field as it was.
 //!
-//! [`NewProduct::managed_fields`]: crate::NewProduct::managed_fields
+//! [`NewProduct::get_managed_fields`]: crate::NewProduct::get_managed_fields
 //! [`ProductUpdate::set_from`]: crate::ProductUpdate::set_from
 
 use std::fmt;

@@ -53,8 +53,8 @@
 //!   [`Products::bulk`] runs many writes under one [`RateLimiter`]; [`Products::sync`] plans and
 //!   applies a catalog's desired state. The same for groups and catalogs, written once over
 //!   [`Resource`]. The rules (see [`CatalogSync`]):
-//!   - a job writes only the fields a desired product *manages* ([`NewProduct::managed_fields`]:
-//!     what it sets, or exactly what [`NewProduct::manage`] names, where a managed field left
+//!   - a job writes only the fields a desired product *manages* ([`NewProduct::get_managed_fields`]:
+//!     what it sets, or exactly what [`NewProduct::managed_fields`] names, where a managed field left
 //!     unset is cleared); every other field keeps what Dintero holds;
 //!   - a change of groups, which needs a delete and a create, and a price multiplied or divided
 //!     by ten or more are shown apart in the plan and made only with consent; a recreate writes

@@ -7,9 +7,11 @@ use std::str::FromStr;
 
 /// An ISO 4217 currency code: three upper-case letters.
 ///
-/// A well-formed code the SDK does not list (a withdrawn one such as `HRK`, or one newer than
-/// its table) is carried as it is, never dropped: the server may well hold products priced in
-/// it. [`is_listed`](Self::is_listed) tells them apart.
+/// The codes and their minor-unit digits are ISO 4217's, from the `iso_currency` crate (kept
+/// up with the standard's amendments; withdrawn codes such as `HRK` are still in it). A
+/// well-formed code it does not know (one newer than it) is carried as it is, never dropped:
+/// the server may well hold products priced in it. [`is_listed`](Self::is_listed) tells them
+/// apart.
 ///
 /// ```
 /// use dintero_products::Currency;
@@ -18,8 +20,11 @@ use std::str::FromStr;
 /// assert_eq!(nok, Currency::NOK);
 /// assert!("nok".parse::<Currency>().is_err()); // codes are upper case
 /// assert!("NOKK".parse::<Currency>().is_err()); // three letters
-/// let kuna: Currency = "HRK".parse()?; // withdrawn in 2023, still well-formed
-/// assert!(!kuna.is_listed() && nok.is_listed());
+/// let kuna: Currency = "HRK".parse()?; // withdrawn in 2023, still ISO 4217's
+/// assert!(kuna.is_listed() && nok.is_listed());
+/// let unknown: Currency = "QQQ".parse()?; // well-formed, in no list
+/// assert!(!unknown.is_listed());
+/// assert_eq!(unknown.exponent(), 2); // assumed
 /// # Ok::<(), dintero_products::InvalidInput>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,34 +33,6 @@ pub struct Currency {
     exponent: u8,
     listed: bool,
 }
-
-/// The active ISO 4217 codes and their minor-unit digits (ISO 4217 list one, 2024), sorted.
-#[rustfmt::skip]
-const ISO_4217: &[(&str, u8)] = &[
-    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
-    ("AUD", 2), ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2),
-    ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BRL", 2), ("BSD", 2),
-    ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2), ("CHF", 2),
-    ("CLP", 0), ("CNY", 2), ("COP", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2),
-    ("DJF", 0), ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2),
-    ("EUR", 2), ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2),
-    ("GMD", 2), ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2),
-    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0),
-    ("JMD", 2), ("JOD", 3), ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0),
-    ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2),
-    ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2),
-    ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2),
-    ("MWK", 2), ("MXN", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2),
-    ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2),
-    ("PHP", 2), ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2),
-    ("RUB", 2), ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2),
-    ("SGD", 2), ("SHP", 2), ("SLE", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2),
-    ("SVC", 2), ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3),
-    ("TOP", 2), ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0),
-    ("USD", 2), ("UYI", 0), ("UYU", 2), ("UZS", 2), ("VES", 2), ("VND", 0), ("VUV", 0),
-    ("WST", 2), ("XAF", 0), ("XCD", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2),
-    ("ZMW", 2), ("ZWG", 2),
-];
 
 impl Currency {
     /// Norwegian krone.
@@ -81,8 +58,8 @@ impl Currency {
     }
 
     /// Checks that `code` is an ISO 4217 code: three upper-case ASCII letters, such as `NOK`.
-    /// A well-formed code that is not in the SDK's list of active codes is accepted, with two
-    /// decimals; see [`is_listed`](Self::is_listed).
+    /// A well-formed code that ISO 4217 (as far as the SDK knows it) does not list is accepted,
+    /// with two decimals; see [`is_listed`](Self::is_listed).
     pub fn new(code: &str) -> Result<Self, InvalidInput> {
         let letters: [u8; 3] = code
             .as_bytes()
@@ -96,20 +73,15 @@ impl Currency {
                     "must be an ISO 4217 code: three capital letters such as `NOK`",
                 )
             })?;
-        Ok(
-            match ISO_4217.binary_search_by(|(c, _)| c.as_bytes().cmp(&letters[..])) {
-                Ok(i) => Self {
-                    code: letters,
-                    exponent: ISO_4217[i].1,
-                    listed: true,
-                },
-                Err(_) => Self {
-                    code: letters,
-                    exponent: 2,
-                    listed: false,
-                },
-            },
-        )
+        // Precious metals and other special codes have no minor unit: not a price currency.
+        let exponent = iso_currency::Currency::from_code(code)
+            .and_then(|iso| iso.exponent())
+            .and_then(|e| u8::try_from(e).ok());
+        Ok(Self {
+            code: letters,
+            exponent: exponent.unwrap_or(2),
+            listed: exponent.is_some(),
+        })
     }
 
     /// The code, such as `NOK`.
@@ -124,8 +96,8 @@ impl Currency {
         u32::from(self.exponent)
     }
 
-    /// Whether the code is in the SDK's list of active ISO 4217 codes (and so its exponent is
-    /// known rather than assumed).
+    /// Whether the code is an ISO 4217 currency with a minor unit, current or withdrawn (and so
+    /// its exponent is known rather than assumed).
     pub fn is_listed(&self) -> bool {
         self.listed
     }
@@ -322,13 +294,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_currency_table_is_sorted_and_well_formed() {
-        assert!(ISO_4217.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(
-            ISO_4217
-                .iter()
-                .all(|(c, _)| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        );
+    fn codes_and_exponents_are_iso_4217s() {
         for constant in [
             Currency::NOK,
             Currency::SEK,
@@ -342,13 +308,18 @@ mod tests {
         for bad in ["", "NO", "NOKK", "nok", "Nok", "ØRE", "N0K", " NOK"] {
             assert!(Currency::new(bad).is_err(), "{bad}");
         }
-        let kuna = Currency::new("HRK").unwrap();
-        assert_eq!(
-            (kuna.as_str(), kuna.exponent(), kuna.is_listed()),
-            ("HRK", 2, false)
-        );
-        let dinar = Currency::new("KWD").unwrap();
-        assert_eq!((dinar.exponent(), dinar.is_listed()), (3, true));
+        let facts = |code: &str| {
+            let c = Currency::new(code).unwrap();
+            (c.as_str().to_string(), c.exponent(), c.is_listed())
+        };
+        // Withdrawn, zero, three and four decimals, a 2025 code, a metal, an unknown one.
+        assert_eq!(facts("HRK"), ("HRK".into(), 2, true));
+        assert_eq!(facts("JPY"), ("JPY".into(), 0, true));
+        assert_eq!(facts("KWD"), ("KWD".into(), 3, true));
+        assert_eq!(facts("CLF"), ("CLF".into(), 4, true));
+        assert_eq!(facts("XCG"), ("XCG".into(), 2, true));
+        assert_eq!(facts("XAU"), ("XAU".into(), 2, false));
+        assert_eq!(facts("QQQ"), ("QQQ".into(), 2, false));
     }
 
     #[test]

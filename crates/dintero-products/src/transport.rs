@@ -9,7 +9,7 @@
 
 use crate::auth::{Token, TokenSource};
 use crate::body;
-use crate::error::{ApiError, Error, dintero_error, snippet};
+use crate::error::{ApiError, AuthError, Error, dintero_error, snippet};
 use crate::limiter::RateLimiter;
 use crate::retry::{Retrier, RetryPolicy, may_retry, retry_after};
 use dintero_products_client::{Middleware, OperationInfo, ResponseValue, types};
@@ -215,12 +215,10 @@ async fn into_error<T: DeserializeOwned>(raw: RawError, seen: Attempt) -> Error 
         };
     }
     match raw {
-        E::InvalidRequest(message) => {
-            Error::Config(format!("the request could not be built: {message}"))
-        }
+        E::InvalidRequest(message) => Error::RequestBuild(message),
         // Only a raw call's token fetch fails inside the middleware; the call loop fetches its
-        // tokens before sending.
-        E::Custom(message) => Error::Config(message),
+        // tokens before sending. The message is the token failure's.
+        E::Custom(message) => Error::Auth(AuthError::new(message, false)),
         E::CommunicationError(source)
         | E::InvalidUpgrade(source)
         | E::ResponseBodyError(source) => transport_error(seen.status, source),
@@ -329,6 +327,32 @@ mod tests {
             text.contains("502 Bad Gateway") && text.contains("<h1>") && text.contains("r-1"),
             "{text}"
         );
+    }
+
+    /// What progenitor reports before anything is sent is sorted by kind: a value it could not
+    /// put into the request, and a raw call's token failure (the only failure of the hooks).
+    #[tokio::test]
+    async fn errors_before_sending_are_sorted_by_kind() {
+        let built = into_error::<types::GroupList>(
+            RawError::InvalidRequest("limit: conversion failed".into()),
+            Attempt::default(),
+        )
+        .await;
+        assert!(built.is_request_build(), "{built:?}");
+        assert!(!built.is_config() && !built.is_retryable());
+        assert_eq!(
+            built.to_string(),
+            "the request could not be built: limit: conversion failed"
+        );
+
+        let token = into_error::<types::GroupList>(
+            RawError::Custom("could not reach the token endpoint".into()),
+            Attempt::default(),
+        )
+        .await;
+        assert!(token.is_auth() && !token.is_config(), "{token:?}");
+        let cause = std::error::Error::source(&token).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("could not reach the token endpoint"));
     }
 
     #[test]

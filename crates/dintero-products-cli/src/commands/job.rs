@@ -5,7 +5,7 @@
 use super::source::{self, Checked};
 use super::{ask, require_yes_off_terminal, stdin_is_terminal};
 use crate::cli::JobArgs;
-use crate::error::{CliError, Status};
+use crate::error::{CliError, Status, one_line};
 use crate::files::FileFormat;
 use crate::output::{Output, line};
 use crate::progress::{Mode, Progress};
@@ -289,7 +289,7 @@ impl Job<'_> {
         if report.is_on() {
             let changes = plan.changes();
             let why = match &applied.unread {
-                Some(e) => format!("not applied: {e}"),
+                Some(e) => format!("not applied: {}", one_line(e)),
                 None => "not applied (see the errors above)".to_string(),
             };
             source::each_good_row(self.checked, |row| {
@@ -353,7 +353,8 @@ fn on_event(
         SyncProgress::Compared(n) => progress.stage(&format!("compared {n} rows of the file")),
         // The products restored are listed with the plan; only a failure needs saying here.
         SyncProgress::Restored { id, result: Err(e) } => progress.println(&format!(
-            "error: product {id} could not be restored from the journal: {e}"
+            "error: product {id} could not be restored from the journal: {}",
+            one_line(e)
         )),
         SyncProgress::Applied {
             action,
@@ -381,7 +382,7 @@ fn applied(
     let Target::Product(id) = target else {
         // Groups have no row; a failure is said once, and their products then wait.
         if let Err(e) = result {
-            progress.println(&format!("error: {target}: {e}"));
+            progress.println(&format!("error: {target}: {}", one_line(e)));
         }
         return;
     };
@@ -395,8 +396,9 @@ fn applied(
             ("needs-consent", Some(why))
         }
         Err(e) => {
+            let e = one_line(e);
             progress.println(&format!("error: {place}product {id}: {e}"));
-            ("failed", Some(e.to_string()))
+            ("failed", Some(e))
         }
     };
     let mut outcomes = lock(outcomes);

@@ -121,7 +121,10 @@ pub(crate) async fn products(
                     Ok(_) => line(&mut out, &format!("deleted product {id}"))?,
                     Err(e) => {
                         failed += 1;
-                        crate::output::note(&format!("error: product {id}: {e}"));
+                        crate::output::note(&format!(
+                            "error: product {id}: {}",
+                            crate::error::one_line(&e)
+                        ));
                     }
                 }
             }

@@ -185,7 +185,7 @@ impl<R: io::Read> CsvProducts<R> {
         fields.unit = self.text(UNIT);
 
         // A malformed code is refused even without a price: the file is wrong there. A
-        // well-formed one the SDK does not list (`HRK`) is carried as it is.
+        // well-formed one, withdrawn (`HRK`) or unknown to the SDK (`QQQ`), is carried as it is.
         let currency = match self.cell(CURRENCY).trim() {
             "" => None,
             code => Some(Currency::new(code).map_err(|e| fail(CURRENCY, e.to_string()))?),
@@ -235,7 +235,7 @@ impl<R: io::Read> CsvProducts<R> {
             .fold(NewProduct::new("").fields(fields).id(product_id), |p, g| {
                 p.group(g)
             })
-            .manage(self.managed);
+            .managed_fields(self.managed);
         Ok(Row { line, product })
     }
 
@@ -553,7 +553,7 @@ mod tests {
     #[test]
     fn a_currency_alone_sets_nothing_and_a_price_alone_is_an_error() {
         let rows = read("id,price,currency\nA,,NOK\nB,100,\n").unwrap_or_default();
-        let first = rows[0].as_ref().map(|r| r.product.writable_fields().price);
+        let first = rows[0].as_ref().map(|r| r.product.get_fields().price);
         assert!(matches!(first, Ok(None)), "{first:?}");
         let second = rows[1].as_ref().err().map(ToString::to_string);
         assert_eq!(
@@ -570,16 +570,16 @@ mod tests {
     #[test]
     fn a_row_manages_the_fields_of_the_columns_present_and_nothing_else() {
         let product = row("id,price,currency\nCH-1002,159900,NOK\n");
-        let managed = product.as_ref().map(NewProduct::managed_fields);
+        let managed = product.as_ref().map(NewProduct::get_managed_fields);
         assert_eq!(managed, Ok(FieldSet::from(Field::Price)));
-        let price = product.map(|p| p.writable_fields().price);
+        let price = product.map(|p| p.get_fields().price);
         assert_eq!(price, Ok(Some(Price::new(159900, Currency::NOK))));
 
         // A currency column without a price column says nothing about prices.
-        let managed = row("id,name,currency\nA,Chair,NOK\n").map(|p| p.managed_fields());
+        let managed = row("id,name,currency\nA,Chair,NOK\n").map(|p| p.get_managed_fields());
         assert_eq!(managed, Ok(FieldSet::from(Field::Name)));
 
-        let managed = row("id\nA\n").map(|p| p.managed_fields());
+        let managed = row("id\nA\n").map(|p| p.get_managed_fields());
         assert_eq!(managed, Ok(FieldSet::EMPTY));
     }
 
@@ -588,7 +588,7 @@ mod tests {
         let text = "id,name,description,price,currency,groups,unit,virtual,starting_at,images,locations,dimension_size\nA,,,,,,,,,,,\n";
         let product = row(text).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            product.managed_fields(),
+            product.get_managed_fields(),
             fields(&[
                 Field::Name,
                 Field::Description,
@@ -602,7 +602,7 @@ mod tests {
                 Field::DimensionSize,
             ])
         );
-        assert_eq!(product.writable_fields(), &ProductUpdate::new());
+        assert_eq!(product.get_fields(), &ProductUpdate::new());
         assert_eq!(product.group_ids().count(), 0);
     }
 
@@ -621,7 +621,7 @@ mod tests {
         assert_eq!(products.len(), 2);
         for product in &products {
             assert_eq!(
-                product.managed_fields(),
+                product.get_managed_fields(),
                 FieldSet::from(Field::DimensionColor)
             );
         }
@@ -629,8 +629,8 @@ mod tests {
             color: Some("red".into()),
             ..types::Dimension::default()
         };
-        assert_eq!(products[0].writable_fields().dimension, Some(red));
-        assert_eq!(products[1].writable_fields().dimension, None);
+        assert_eq!(products[0].get_fields().dimension, Some(red));
+        assert_eq!(products[1].get_fields().dimension, None);
     }
 
     #[test]
@@ -668,7 +668,7 @@ mod tests {
 
     #[test]
     fn a_well_formed_currency_the_sdk_does_not_list_is_carried() {
-        let price = row("id,price,currency\nA,100,HRK\n").map(|p| p.writable_fields().price);
+        let price = row("id,price,currency\nA,100,HRK\n").map(|p| p.get_fields().price);
         let kuna = Currency::new("HRK").map(|c| Some(Price::new(100, c)));
         assert_eq!(price, kuna.map_err(|e| e.to_string()));
         assert!(price.is_ok_and(|p| p.is_some_and(|p| p.currency().as_str() == "HRK")));
@@ -745,8 +745,8 @@ mod tests {
             prop_assert_eq!(got.len(), rows.len());
             for (result, set) in got.into_iter().zip(expected_set) {
                 let product = result.map_err(|e| TestCaseError::fail(e.to_string()))?.product;
-                prop_assert_eq!(product.managed_fields(), expected);
-                prop_assert_eq!(product.writable_fields().set_fields(), set);
+                prop_assert_eq!(product.get_managed_fields(), expected);
+                prop_assert_eq!(product.get_fields().present_fields(), set);
             }
         }
     }

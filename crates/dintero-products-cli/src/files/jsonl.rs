@@ -188,11 +188,11 @@ impl<R: BufRead> JsonlProducts<R> {
         let product = Product::try_from(line.into_details(id.clone()))
             .map_err(|e| self.error(field("product_id"), Some(id.clone()), e.to_string()))?
             .to_new()
-            .manage(managed);
+            .managed_fields(managed);
         if let Err(invalid) = product.check() {
             // The price is checked above, so an invalid id is either the product's or one of
             // its groups'.
-            let path = if product.product_id().is_none() {
+            let path = if product.get_id().is_none() {
                 "product_id"
             } else {
                 "groups"
@@ -240,7 +240,7 @@ impl<R: BufRead> JsonlProducts<R> {
 
     /// Refuses, naming the key, what the SDK would read as no price or a write would refuse:
     /// a malformed currency, a price without one, a negative or absurd amount. A well-formed
-    /// currency the SDK does not list (`HRK`) is carried as it is.
+    /// currency, withdrawn (`HRK`) or unknown to the SDK (`QQQ`), is carried as it is.
     fn check_price(&self, line: &Line) -> Result<(), (&'static str, String)> {
         let currency = match &line.currency {
             Some(Some(code)) => Some(Currency::new(code).map_err(|e| ("currency", e.to_string()))?),
@@ -445,7 +445,9 @@ mod tests {
         let text = "{\"product_id\":\"A\",\"product_name\":\"Chair\",\"groups\":[{\"group_id\":\"G1\",\"group_name\":\"One\"}],\"unit_gross_price\":100,\"currency\":\"NOK\"}";
         let raw: types::ProductDetails = serde_json::from_str(text).unwrap_or_default();
         let keys = FieldSet::from_iter([Field::Name, Field::Groups, Field::Price]);
-        let expected = Product::try_from(raw).map(|p| p.to_new().manage(keys)).ok();
+        let expected = Product::try_from(raw)
+            .map(|p| p.to_new().managed_fields(keys))
+            .ok();
         let got = read(text).into_iter().next().and_then(Result::ok);
         assert_eq!(got.map(|r| r.product), expected);
         assert!(expected.is_some());
@@ -464,16 +466,16 @@ mod tests {
     fn a_line_of_three_keys_changes_the_price_alone() {
         let line = r#"{"product_id":"CH-1002","unit_gross_price":159900,"currency":"NOK"}"#;
         let product = one(line).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(product.managed_fields(), FieldSet::from(Field::Price));
-        assert!(!product.managed_fields().contains(Field::Virtual));
-        assert!(!product.managed_fields().contains(Field::Locations));
+        assert_eq!(product.get_managed_fields(), FieldSet::from(Field::Price));
+        assert!(!product.get_managed_fields().contains(Field::Virtual));
+        assert!(!product.get_managed_fields().contains(Field::Locations));
         assert_eq!(
-            product.writable_fields().price,
+            product.get_fields().price,
             Some(Price::new(159900, Currency::NOK))
         );
 
         // A currency without unit_gross_price says nothing about the price.
-        let managed = one(r#"{"product_id":"A","currency":"NOK"}"#).map(|p| p.managed_fields());
+        let managed = one(r#"{"product_id":"A","currency":"NOK"}"#).map(|p| p.get_managed_fields());
         assert_eq!(managed, Ok(FieldSet::EMPTY));
     }
 
@@ -482,7 +484,7 @@ mod tests {
         let line = r#"{"product_id":"A","description":null,"unit_gross_price":null,"currency":"NOK","is_virtual_product":null,"locations":null,"groups":null,"images":null,"dimension":{"color":null,"size":"L"}}"#;
         let product = one(line).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            product.managed_fields(),
+            product.get_managed_fields(),
             FieldSet::from_iter([
                 Field::Description,
                 Field::Price,
@@ -494,7 +496,7 @@ mod tests {
                 Field::DimensionSize,
             ])
         );
-        let fields = product.writable_fields();
+        let fields = product.get_fields();
         assert_eq!(fields.description, None);
         assert_eq!(fields.price, None);
         assert_eq!(fields.images, None);
@@ -508,9 +510,9 @@ mod tests {
         };
         assert_eq!(fields.dimension, Some(size));
 
-        let managed = one(r#"{"product_id":"A","dimension":null}"#).map(|p| p.managed_fields());
+        let managed = one(r#"{"product_id":"A","dimension":null}"#).map(|p| p.get_managed_fields());
         assert_eq!(managed, Ok(Field::DIMENSION.into_iter().collect()));
-        let managed = one(r#"{"product_id":"A","dimension":{}}"#).map(|p| p.managed_fields());
+        let managed = one(r#"{"product_id":"A","dimension":{}}"#).map(|p| p.get_managed_fields());
         assert_eq!(managed, Ok(FieldSet::EMPTY));
     }
 
@@ -544,7 +546,7 @@ mod tests {
             .into_iter()
             .flatten()
             .find(|row| row.id() == "KUNA")
-            .and_then(|row| row.product.writable_fields().price);
+            .and_then(|row| row.product.get_fields().price);
         assert_eq!(kuna.map(|p| p.currency().to_string()), Some("HRK".into()));
     }
 }

@@ -63,7 +63,7 @@ pub struct Row {
     /// The line it starts on, counting from 1 (the header of a CSV file is line 1).
     pub line: u64,
     /// The product, with its id (a row without one is a [`RowError`]), managing the fields
-    /// its file names ([`NewProduct::managed_fields`]).
+    /// its file names ([`NewProduct::get_managed_fields`]).
     pub product: NewProduct,
 }
 
@@ -71,7 +71,7 @@ impl Row {
     /// The product's id.
     pub fn id(&self) -> &str {
         self.product
-            .product_id()
+            .get_id()
             .map(|id| id.as_str())
             .unwrap_or_default()
     }

@@ -1,5 +1,6 @@
 //! Catalogs: `client.catalogs()`.
 
+use super::handle::{Paged, page_of};
 use super::sealed::Ops;
 use super::{Resource, Written};
 use crate::bulk::BulkWriter;
@@ -14,10 +15,12 @@ use futures::future::BoxFuture;
 
 super::named::named_resource! {
     what: "catalog",
+    handle: Catalogs,
     object: Catalog wraps CatalogResponse { id: catalog_id, name: catalog_name },
     id: CatalogId,
-    update: CatalogUpdate,
-    new: NewCatalog { id: catalog_id, name: catalog_name },
+    update: CatalogUpdate sent as CatalogInput,
+    new: NewCatalog sent as CreateCatalogBody,
+    calls: { create: create_catalog, update: update_catalog, delete: delete_catalog },
     name_doc: "The name customers see",
 }
 
@@ -50,175 +53,27 @@ impl Catalogs {
         ListRequest::new(self.client.clone(), ListCatalogs)
     }
 
-    /// Gets one catalog, or [`Error::NotFound`].
-    ///
-    /// Uses Dintero's documented *Catalogs collection* (`aid_catalogs_get`), walking it until
-    /// the catalog turns up: a get-one-catalog operation appears nowhere in Dintero's published
-    /// reference. (The generated `raw().get_catalog()` still calls
-    /// `GET .../catalogs/{catalog_id}`, an unseen route.)
-    pub async fn get<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
-        self.get_item(&id.into_checked()?).await
-    }
-
-    /// Creates a catalog: Dintero's *Create new catalog* (`aid_catalogs_post`).
-    ///
-    /// ```no_run
-    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
-    /// use dintero_products::NewCatalog;
-    ///
-    /// let catalog = client.catalogs().create(NewCatalog::new("Sommer").id("S23")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn create(&self, catalog: NewCatalog) -> Result<Catalog> {
-        self.create_item(catalog).await
-    }
-
-    /// Creates a catalog exactly once, even when an attempt's outcome is unknown; see
-    /// [`Products::create_once`](crate::Products::create_once).
-    pub async fn create_once(&self, catalog: NewCatalog) -> Result<Written<Catalog>> {
-        super::create_once(self, catalog).await
-    }
-
-    /// **Replaces** a catalog's writable fields: Dintero's *Update catalog*
-    /// (`aid_catalogs_put`). A field `update` leaves unset is cleared; [`modify`](Self::modify)
-    /// keeps what it does not change.
-    pub async fn replace<I: IntoChecked<CatalogId>>(
-        &self,
-        id: I,
-        update: CatalogUpdate,
-    ) -> Result<Catalog> {
-        self.replace_item(&id.into_checked()?, update).await
-    }
-
-    /// Reads the catalog, lets `change` edit its writable fields, and writes them back
-    /// (nothing when nothing changed); the last writer wins, as for
-    /// [`Products::modify`](crate::Products::modify).
-    pub async fn modify<I: IntoChecked<CatalogId>>(
-        &self,
-        id: I,
-        change: impl FnOnce(&mut CatalogUpdate),
-    ) -> Result<Written<Catalog>> {
-        super::modify(self, &id.into_checked()?, change).await
-    }
-
-    /// Creates the catalog, or, when its id exists, sets the fields `catalog` sets; see
-    /// [`Products::upsert`](crate::Products::upsert) for the behaviour under concurrency.
-    pub async fn upsert(&self, catalog: NewCatalog) -> Result<Written<Catalog>> {
-        super::upsert(self, catalog).await
-    }
-
-    /// Many writes to the catalogs as one job: bounded concurrency, a result per write, one rate
-    /// limiter for the whole job; see [`BulkWriter`].
-    pub fn bulk(&self) -> BulkWriter<Self> {
-        BulkWriter::new(self.clone())
-    }
-
-    /// Deletes a catalog **and all its products**, and returns the catalog as it was:
-    /// Dintero's *Delete catalog* ("Delete catalog and all corresponding products").
-    pub async fn delete<I: IntoChecked<CatalogId>>(&self, id: I) -> Result<Catalog> {
-        self.delete_item(&id.into_checked()?).await
+    /// One catalog: the list walked until it turns up (there is no documented get).
+    async fn find(&self, id: &CatalogId) -> Result<Catalog> {
+        self.list()
+            .find("catalog", id.as_str(), |c| c.id() == id.as_str())
+            .await
     }
 }
 
-impl Resource for Catalogs {
-    type Item = Catalog;
-    type Id = CatalogId;
-    type New = NewCatalog;
-    type Update = CatalogUpdate;
-}
-
-impl Ops for Catalogs {
-    fn client(&self) -> &Client {
-        &self.client
-    }
-
-    fn with_client(&self, client: Client) -> Self {
-        Self { client }
-    }
-
-    const WHAT: &'static str = "catalog";
-
-    fn get_item<'a>(&'a self, id: &'a CatalogId) -> BoxFuture<'a, Result<Catalog>> {
-        async move {
-            self.list()
-                .find("catalog", id.as_str(), |c| c.id() == id.as_str())
-                .await
-        }
-        .boxed()
-    }
-
-    fn create_item(&self, catalog: NewCatalog) -> BoxFuture<'_, Result<Catalog>> {
-        async move {
-            let body = catalog.into_body()?;
-            let c = &self.client;
-            c.call(|| {
-                c.raw()
-                    .create_catalog()
-                    .aid(c.account_id())
-                    .body(body.clone())
-                    .send()
-            })
-            .await
-            .and_then(Catalog::from_raw)
-        }
-        .boxed()
-    }
-
-    fn replace_item<'a>(
-        &'a self,
-        id: &'a CatalogId,
+super::handle::handle_methods! {
+    Catalogs {
+        what: "catalog",
+        handle: "catalogs()",
+        example: r#"NewCatalog::new("Sommer").id("S23")"#,
+        item: Catalog,
+        id: CatalogId,
+        new: NewCatalog,
         update: CatalogUpdate,
-    ) -> BoxFuture<'a, Result<Catalog>> {
-        async move {
-            let body = types::CatalogInput {
-                catalog_id: None,
-                catalog_name: update.name,
-            };
-            let c = &self.client;
-            c.call(|| {
-                c.raw()
-                    .update_catalog()
-                    .aid(c.account_id())
-                    .catalog_id(id)
-                    .body(body.clone())
-                    .send()
-            })
-            .await
-            .and_then(Catalog::from_raw)
-        }
-        .boxed()
-    }
-
-    fn delete_item<'a>(&'a self, id: &'a CatalogId) -> BoxFuture<'a, Result<Catalog>> {
-        async move {
-            let c = &self.client;
-            c.call(|| {
-                c.raw()
-                    .delete_catalog()
-                    .aid(c.account_id())
-                    .catalog_id(id)
-                    .send()
-            })
-            .await
-            .and_then(Catalog::from_raw)
-        }
-        .boxed()
-    }
-
-    fn update_of(item: &Catalog) -> CatalogUpdate {
-        item.to_update()
-    }
-
-    fn checked_id(new: &NewCatalog) -> Result<Option<CatalogId>> {
-        new.checked_id()
-    }
-
-    fn id_of(new: &NewCatalog) -> Option<CatalogId> {
-        new.catalog_id().cloned()
-    }
-
-    fn merge(update: &mut CatalogUpdate, new: &NewCatalog) {
-        update.merge(&new.fields);
+        get: "Uses Dintero's documented *Catalogs collection* (`aid_catalogs_get`), walking it until the catalog turns up: a get-one-catalog operation appears nowhere in Dintero's published reference. (The generated `raw().get_catalog()` still calls `GET .../catalogs/{catalog_id}`, an unseen route.)",
+        create: "Dintero's *Create new catalog* (`aid_catalogs_post`)",
+        replace: "Dintero's *Update catalog* (`aid_catalogs_put`)",
+        delete: "Dintero's *Delete catalog*, which deletes **all its products** too",
     }
 }
 
@@ -240,31 +95,14 @@ impl crate::pagination::sealed::FetchPage for ListCatalogs {
         Box::pin(async move {
             let list = c
                 .call(|| {
-                    let mut request = c.raw().list_catalogs().aid(c.account_id());
-                    if let Some(size) = size {
-                        request = request.limit(size.as_non_zero());
-                    }
-                    if let Some(cursor) = cursor {
-                        request = request.starting_after(cursor.as_str());
-                    }
-                    request.send()
+                    c.raw()
+                        .list_catalogs()
+                        .aid(c.account_id())
+                        .page(size, cursor)
+                        .send()
                 })
                 .await?;
-            let catalogs = list
-                .catalogs
-                .into_iter()
-                .map(Catalog::from_raw)
-                .collect::<Result<_>>()?;
-            Ok(Page::new(catalogs, list.starting_after))
-        })
-    }
-}
-
-impl NewCatalog {
-    fn into_body(self) -> Result<types::CreateCatalogBody> {
-        Ok(types::CreateCatalogBody {
-            catalog_id: self.id.transpose()?,
-            catalog_name: self.fields.name,
+            page_of(list.catalogs, list.starting_after, Catalog::from_raw)
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Product groups: `client.groups()`.
 
+use super::handle::{Paged, page_of};
 use super::sealed::Ops;
 use super::{Resource, Written};
 use crate::bulk::BulkWriter;
@@ -14,10 +15,12 @@ use futures::future::BoxFuture;
 
 super::named::named_resource! {
     what: "group",
+    handle: Groups,
     object: Group wraps GroupResponse { id: group_id, name: group_name },
     id: GroupId,
-    update: GroupUpdate,
-    new: NewGroup { id: group_id, name: group_name },
+    update: GroupUpdate sent as GroupFields,
+    new: NewGroup sent as CreateGroupBody,
+    calls: { create: create_group, update: update_group, delete: delete_group },
     name_doc: "The group's name",
 }
 
@@ -38,176 +41,28 @@ impl Groups {
         ListRequest::new(self.client.clone(), ListGroups::default())
     }
 
-    /// Gets one group, or [`Error::NotFound`].
-    ///
-    /// Uses Dintero's documented *Group collection* with its `group_id` filter (a
-    /// get-one-group operation appears nowhere in Dintero's published reference); whatever the
-    /// filter matches, only the group with exactly this id is returned. (The generated
-    /// `raw().get_group()` still calls `GET .../groups/{group_id}`, an unseen route.)
-    pub async fn get<I: IntoChecked<GroupId>>(&self, id: I) -> Result<Group> {
-        self.get_item(&id.into_checked()?).await
-    }
-
-    /// Creates a group: Dintero's *Create new group*.
-    ///
-    /// ```no_run
-    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
-    /// use dintero_products::NewGroup;
-    ///
-    /// let group = client.groups().create(NewGroup::new("Møbel").id("B1")).await?;
-    /// assert_eq!(group.id(), "B1");
-    /// # Ok(()) }
-    /// ```
-    pub async fn create(&self, group: NewGroup) -> Result<Group> {
-        self.create_item(group).await
-    }
-
-    /// Creates a group exactly once, even when an attempt's outcome is unknown; see
-    /// [`Products::create_once`](crate::Products::create_once).
-    pub async fn create_once(&self, group: NewGroup) -> Result<Written<Group>> {
-        super::create_once(self, group).await
-    }
-
-    /// **Replaces** a group's writable fields: Dintero's *Update group* (`aid_group_put`). A
-    /// field `update` leaves unset is cleared; [`modify`](Self::modify) keeps what it does not
-    /// change.
-    pub async fn replace<I: IntoChecked<GroupId>>(
-        &self,
-        id: I,
-        update: GroupUpdate,
-    ) -> Result<Group> {
-        self.replace_item(&id.into_checked()?, update).await
-    }
-
-    /// Reads the group, lets `change` edit its writable fields, and writes them back (nothing
-    /// when nothing changed); the last writer wins, as for
-    /// [`Products::modify`](crate::Products::modify).
-    pub async fn modify<I: IntoChecked<GroupId>>(
-        &self,
-        id: I,
-        change: impl FnOnce(&mut GroupUpdate),
-    ) -> Result<Written<Group>> {
-        super::modify(self, &id.into_checked()?, change).await
-    }
-
-    /// Creates the group, or, when its id exists, sets the fields `group` sets; see
-    /// [`Products::upsert`](crate::Products::upsert) for the behaviour under concurrency.
-    pub async fn upsert(&self, group: NewGroup) -> Result<Written<Group>> {
-        super::upsert(self, group).await
-    }
-
-    /// Many writes to the groups as one job: bounded concurrency, a result per write, one rate
-    /// limiter for the whole job; see [`BulkWriter`].
-    pub fn bulk(&self) -> BulkWriter<Self> {
-        BulkWriter::new(self.clone())
-    }
-
-    /// Deletes a group and returns it as it was: Dintero's *Delete group*.
-    pub async fn delete<I: IntoChecked<GroupId>>(&self, id: I) -> Result<Group> {
-        self.delete_item(&id.into_checked()?).await
+    /// One group: the list filtered by its id, whatever else the filter matches.
+    async fn find(&self, id: &GroupId) -> Result<Group> {
+        self.list()
+            .group_id(id)
+            .find("group", id.as_str(), |g| g.id() == id.as_str())
+            .await
     }
 }
 
-impl Resource for Groups {
-    type Item = Group;
-    type Id = GroupId;
-    type New = NewGroup;
-    type Update = GroupUpdate;
-}
-
-impl Ops for Groups {
-    fn client(&self) -> &Client {
-        &self.client
-    }
-
-    fn with_client(&self, client: Client) -> Self {
-        Self { client }
-    }
-
-    const WHAT: &'static str = "group";
-
-    fn get_item<'a>(&'a self, id: &'a GroupId) -> BoxFuture<'a, Result<Group>> {
-        async move {
-            self.list()
-                .group_id(id)
-                .find("group", id.as_str(), |g| g.id() == id.as_str())
-                .await
-        }
-        .boxed()
-    }
-
-    fn create_item(&self, group: NewGroup) -> BoxFuture<'_, Result<Group>> {
-        async move {
-            let body = group.into_body()?;
-            let c = &self.client;
-            c.call(|| {
-                c.raw()
-                    .create_group()
-                    .aid(c.account_id())
-                    .body(body.clone())
-                    .send()
-            })
-            .await
-            .and_then(Group::from_raw)
-        }
-        .boxed()
-    }
-
-    fn replace_item<'a>(
-        &'a self,
-        id: &'a GroupId,
+super::handle::handle_methods! {
+    Groups {
+        what: "group",
+        handle: "groups()",
+        example: r#"NewGroup::new("Møbel").id("B1")"#,
+        item: Group,
+        id: GroupId,
+        new: NewGroup,
         update: GroupUpdate,
-    ) -> BoxFuture<'a, Result<Group>> {
-        async move {
-            let body = types::GroupFields {
-                group_id: None,
-                group_name: update.name,
-            };
-            let c = &self.client;
-            c.call(|| {
-                c.raw()
-                    .update_group()
-                    .aid(c.account_id())
-                    .group_id(id)
-                    .body(body.clone())
-                    .send()
-            })
-            .await
-            .and_then(Group::from_raw)
-        }
-        .boxed()
-    }
-
-    fn delete_item<'a>(&'a self, id: &'a GroupId) -> BoxFuture<'a, Result<Group>> {
-        async move {
-            let c = &self.client;
-            c.call(|| {
-                c.raw()
-                    .delete_group()
-                    .aid(c.account_id())
-                    .group_id(id)
-                    .send()
-            })
-            .await
-            .and_then(Group::from_raw)
-        }
-        .boxed()
-    }
-
-    fn update_of(item: &Group) -> GroupUpdate {
-        item.to_update()
-    }
-
-    fn checked_id(new: &NewGroup) -> Result<Option<GroupId>> {
-        new.checked_id()
-    }
-
-    fn id_of(new: &NewGroup) -> Option<GroupId> {
-        new.group_id().cloned()
-    }
-
-    fn merge(update: &mut GroupUpdate, new: &NewGroup) {
-        update.merge(&new.fields);
+        get: "Uses Dintero's documented *Group collection* with its `group_id` filter (a get-one-group operation appears nowhere in Dintero's published reference); whatever the filter matches, only the group with exactly this id is returned. (The generated `raw().get_group()` still calls `GET .../groups/{group_id}`, an unseen route.)",
+        create: "Dintero's *Create new group*",
+        replace: "Dintero's *Update group* (`aid_group_put`)",
+        delete: "Dintero's *Delete group*",
     }
 }
 
@@ -240,34 +95,14 @@ impl crate::pagination::sealed::FetchPage for ListGroups {
             let group_id = self.group_id.clone().transpose()?;
             let list = c
                 .call(|| {
-                    let mut request = c.raw().list_groups().aid(c.account_id());
-                    if let Some(size) = size {
-                        request = request.limit(size.as_non_zero());
-                    }
-                    if let Some(cursor) = cursor {
-                        request = request.starting_after(cursor.as_str());
-                    }
+                    let mut request = c.raw().list_groups().aid(c.account_id()).page(size, cursor);
                     if let Some(id) = &group_id {
                         request = request.group_id(id.as_str());
                     }
                     request.send()
                 })
                 .await?;
-            let groups = list
-                .groups
-                .into_iter()
-                .map(Group::from_raw)
-                .collect::<Result<_>>()?;
-            Ok(Page::new(groups, list.starting_after))
-        })
-    }
-}
-
-impl NewGroup {
-    fn into_body(self) -> Result<types::CreateGroupBody> {
-        Ok(types::CreateGroupBody {
-            group_id: self.id.transpose()?,
-            group_name: self.fields.name,
+            page_of(list.groups, list.starting_after, Group::from_raw)
         })
     }
 }

@@ -7,6 +7,7 @@
 
 mod catalogs;
 mod groups;
+mod handle;
 mod named;
 mod products;
 
@@ -16,8 +17,9 @@ pub(crate) use products::dimension_part;
 pub use products::{ListProducts, NewProduct, Product, ProductUpdate, Products};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidInput, Result};
 use futures::future::BoxFuture;
+use sealed::{Body, Object};
 use std::fmt;
 use std::hash::Hash;
 
@@ -26,11 +28,16 @@ use std::hash::Hash;
 /// this crate's handles ([`Catalogs`], [`Groups`], [`Products`]) only.
 pub trait Resource: sealed::Ops {
     /// The object as the API returns it, such as [`Product`].
-    type Item: Clone + fmt::Debug + Send + Sync + 'static;
+    type Item: sealed::Object<Update = Self::Update> + Clone + fmt::Debug + Send + Sync + 'static;
     /// Its id, such as [`ProductId`](crate::ProductId).
     type Id: Clone + Eq + Hash + fmt::Display + fmt::Debug + Send + Sync + 'static;
     /// What creates one, such as [`NewProduct`].
-    type New: Clone + fmt::Debug + Send + Sync + 'static;
+    type New: sealed::Body<Id = Self::Id, Update = Self::Update>
+        + Clone
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static;
     /// Its writable fields, such as [`ProductUpdate`]: the body of a replace.
     type Update: Clone + Default + PartialEq + fmt::Debug + Send + Sync + 'static;
 }
@@ -38,11 +45,35 @@ pub trait Resource: sealed::Ops {
 pub(crate) mod sealed {
     use super::*;
 
+    /// What the generic jobs need of an object as fetched.
+    pub trait Object {
+        type Update;
+        /// Its writable fields: what a replace must send to keep it.
+        fn to_update(&self) -> Self::Update;
+    }
+
+    /// What the generic jobs need of a create body.
+    pub trait Body {
+        type Id;
+        type Update;
+        /// The id it asks for (`None` when the server is to choose one), once the body is
+        /// checked: an invalid value given to its builder is the error.
+        fn checked_id(&self) -> Result<Option<Self::Id>>;
+        /// The valid id it asks for, if any, without copying its fields.
+        fn valid_id(&self) -> Option<Self::Id>;
+        /// Sets in `update` every field this body manages (for a product, see
+        /// [`NewProduct::get_managed_fields`](crate::NewProduct::get_managed_fields); for the others,
+        /// the fields it sets); the others stay.
+        fn merge_into(&self, update: &mut Self::Update);
+    }
+
     /// The operations the generic jobs are built from. In a private module, so that nobody
     /// outside this crate can implement [`Resource`] or call these.
     pub trait Ops: Clone + Send + Sync + 'static {
         /// `catalog`, `group` or `product`, for messages.
         const WHAT: &'static str;
+        /// `catalog id`, `group id` or `product id`, for messages.
+        const ID_WHAT: &'static str;
 
         /// The client this handle calls through.
         fn client(&self) -> &Client;
@@ -74,19 +105,6 @@ pub(crate) mod sealed {
         ) -> BoxFuture<'a, Result<<Self as Resource>::Item>>
         where
             Self: Resource;
-        /// The writable fields of an object as fetched: what a replace must send to keep it.
-        fn update_of(item: &<Self as Resource>::Item) -> <Self as Resource>::Update
-        where
-            Self: Resource;
-        /// The id a create asks for (`None` when the server is to choose one), once `new` is
-        /// checked: an invalid value given to its builder is the error.
-        fn checked_id(new: &<Self as Resource>::New) -> Result<Option<<Self as Resource>::Id>>
-        where
-            Self: Resource;
-        /// The valid id a create asks for, if any, without copying its fields.
-        fn id_of(new: &<Self as Resource>::New) -> Option<<Self as Resource>::Id>
-        where
-            Self: Resource;
         /// Deletes the object `new` names and creates it again; see
         /// [`Write::Recreate`](crate::Write::Recreate). Only products can be.
         fn recreate_item<'a>(
@@ -106,12 +124,6 @@ pub(crate) mod sealed {
                 )))
             })
         }
-        /// Sets in `update` every field `new` manages (for a product, see
-        /// [`NewProduct::managed_fields`](crate::NewProduct::managed_fields); for the others,
-        /// the fields it sets); the others stay.
-        fn merge(update: &mut <Self as Resource>::Update, new: &<Self as Resource>::New)
-        where
-            Self: Resource;
     }
 }
 
@@ -158,7 +170,7 @@ impl<T> Written<T> {
     }
 
     /// The object as the API last returned it.
-    pub fn get(&self) -> &T {
+    pub fn get_ref(&self) -> &T {
         match self {
             Written::Created(t)
             | Written::Updated(t)
@@ -185,7 +197,7 @@ pub(crate) async fn modify<R: Resource>(
     change: impl FnOnce(&mut R::Update),
 ) -> Result<Written<R::Item>> {
     let current = resource.get_item(id).await?;
-    let before = R::update_of(&current);
+    let before = current.to_update();
     let mut update = before.clone();
     change(&mut update);
     if update == before {
@@ -203,10 +215,10 @@ pub(crate) async fn modify<R: Resource>(
 /// replace answers 404) into a create; after [`UPSERT_ROUNDS`] such turns the last error is
 /// returned.
 pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Written<R::Item>> {
-    let id = R::checked_id(&new)?.ok_or_else(|| {
-        Error::Config(format!(
-            "an upsert needs the {} id: set it on the builder with `.id(..)`",
-            R::WHAT
+    let id = new.checked_id()?.ok_or_else(|| {
+        Error::InvalidInput(InvalidInput::missing(
+            R::ID_WHAT,
+            "an upsert needs one: set it on the builder with `.id(..)`",
         ))
     })?;
     let mut round = 0;
@@ -214,9 +226,9 @@ pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Wri
         round += 1;
         let error = match resource.get_item(&id).await {
             Ok(current) => {
-                let before = R::update_of(&current);
+                let before = current.to_update();
                 let mut update = before.clone();
-                R::merge(&mut update, &new);
+                new.merge_into(&mut update);
                 if update == before {
                     return Ok(Written::Unchanged(current));
                 }
@@ -245,7 +257,7 @@ pub(crate) async fn create_once<R: Resource>(
     resource: &R,
     new: R::New,
 ) -> Result<Written<R::Item>> {
-    let id = R::checked_id(&new)?;
+    let id = new.checked_id()?;
     let mut attempts = 0;
     loop {
         attempts += 1;

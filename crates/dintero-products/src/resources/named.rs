@@ -1,19 +1,92 @@
 //! Catalogs and groups have one shape: an id and a name. This macro writes, for one of them, the
-//! object the API returns, its update and its create, and the parts of its [`Ops`](super::sealed::Ops)
-//! that only depend on that shape, so that the two cannot drift apart. What differs (the
-//! generated calls, the list filters, the docs of the handle) stays in each resource's module.
+//! object the API returns, its update and its create, and its [`Ops`](super::sealed::Ops) (the
+//! generated calls differ only in their names), so that the two cannot drift apart. What
+//! differs (how one is found, the list filters, the docs of the handle) stays in each
+//! resource's module.
 
 /// Writes `$Object` (wrapping the generated `types::$Raw`), `$Update` and `$New` for a resource
-/// whose writable field is its name.
+/// whose writable field is its name, and `$Handle`'s `Resource` and `Ops`. The handle has a
+/// `client` field and a `find(&self, id)` that gets one object.
 macro_rules! named_resource {
     (
         what: $what:literal,
+        handle: $Handle:ident,
         object: $Object:ident wraps $Raw:ident { id: $id_field:ident, name: $name_field:ident },
         id: $Id:ident,
-        update: $Update:ident,
-        new: $New:ident { id: $id_getter:ident, name: $name_getter:ident },
+        update: $Update:ident sent as $UpdateBody:ident,
+        new: $New:ident sent as $NewBody:ident,
+        calls: { create: $create:ident, update: $update:ident, delete: $delete:ident },
         name_doc: $name_doc:literal $(,)?
     ) => {
+        impl Resource for $Handle {
+            type Item = $Object;
+            type Id = $Id;
+            type New = $New;
+            type Update = $Update;
+        }
+
+        impl Ops for $Handle {
+            const WHAT: &'static str = $what;
+            const ID_WHAT: &'static str = concat!($what, " id");
+
+            fn client(&self) -> &Client {
+                &self.client
+            }
+
+            fn with_client(&self, client: Client) -> Self {
+                Self { client }
+            }
+
+            fn get_item<'a>(&'a self, id: &'a $Id) -> BoxFuture<'a, Result<$Object>> {
+                self.find(id).boxed()
+            }
+
+            fn create_item(&self, new: $New) -> BoxFuture<'_, Result<$Object>> {
+                async move {
+                    let body = types::$NewBody {
+                        $id_field: new.id.transpose()?,
+                        $name_field: new.fields.name,
+                    };
+                    let c = &self.client;
+                    c.call(|| c.raw().$create().aid(c.account_id()).body(body.clone()).send())
+                        .await
+                        .and_then($Object::from_raw)
+                }
+                .boxed()
+            }
+
+            fn replace_item<'a>(
+                &'a self,
+                id: &'a $Id,
+                update: $Update,
+            ) -> BoxFuture<'a, Result<$Object>> {
+                async move {
+                    let body = types::$UpdateBody {
+                        $id_field: None,
+                        $name_field: update.name,
+                    };
+                    let c = &self.client;
+                    c.call(|| {
+                        let request = c.raw().$update().aid(c.account_id()).$id_field(id);
+                        request.body(body.clone()).send()
+                    })
+                    .await
+                    .and_then($Object::from_raw)
+                }
+                .boxed()
+            }
+
+            fn delete_item<'a>(&'a self, id: &'a $Id) -> BoxFuture<'a, Result<$Object>> {
+                async move {
+                    let c = &self.client;
+                    c.call(|| c.raw().$delete().aid(c.account_id()).$id_field(id).send())
+                        .await
+                        .and_then($Object::from_raw)
+                }
+                .boxed()
+            }
+        }
+
         #[doc = concat!("A ", $what, " as Dintero holds it; [`raw`](Self::raw) has everything the API returned.")]
         #[derive(Debug, Clone, PartialEq)]
         pub struct $Object {
@@ -133,19 +206,37 @@ macro_rules! named_resource {
                 self
             }
 
-            #[doc = concat!("The ", $what, "'s id, if one was set and is valid.")]
-            pub fn $id_getter(&self) -> Option<&$Id> {
+            #[doc = concat!("The ", $what, "'s id, if one was set and is valid. (Named `get_` because")]
+            /// [`id`](Self::id) is the setter, as in the AWS SDK's builders.
+            pub fn get_id(&self) -> Option<&$Id> {
                 self.id.as_ref()?.as_ref().ok()
             }
 
             /// The name.
-            pub fn $name_getter(&self) -> Option<&str> {
+            pub fn name(&self) -> Option<&str> {
                 self.fields.name.as_deref()
             }
 
-            /// The id asked for (checked).
+        }
+
+        impl super::sealed::Object for $Object {
+            type Update = $Update;
+            fn to_update(&self) -> $Update {
+                $Object::to_update(self)
+            }
+        }
+
+        impl super::sealed::Body for $New {
+            type Id = $Id;
+            type Update = $Update;
             fn checked_id(&self) -> Result<Option<$Id>> {
                 Ok(self.id.clone().transpose()?)
+            }
+            fn valid_id(&self) -> Option<$Id> {
+                self.get_id().cloned()
+            }
+            fn merge_into(&self, update: &mut $Update) {
+                update.merge(&self.fields);
             }
         }
     };

@@ -176,7 +176,7 @@ fn writes(
         .filter_map({
             let ledger = ledger.clone();
             move |(product, tag)| {
-                let id = product.product_id()?.clone();
+                let id = product.get_id()?.clone();
                 let planned = ledger.planned(id.as_str())?;
                 let missing = planned.needs.missing(approved);
                 if !missing.is_empty() {

@@ -53,8 +53,8 @@ type Read = Box<dyn Iterator<Item = Result<DesiredProduct, BoxError>> + Send>;
 
 /// The desired state of a catalog: its products, and the groups they refer to.
 ///
-/// Each product changes only the fields it manages ([`NewProduct::managed_fields`]: the fields
-/// it sets, unless [`NewProduct::manage`] or [`Desired::manage`] says otherwise); every other
+/// Each product changes only the fields it manages ([`NewProduct::get_managed_fields`]: the fields
+/// it sets, unless [`NewProduct::managed_fields`] or [`Desired::managed_fields`] says otherwise); every other
 /// field keeps what Dintero holds.
 ///
 /// ```
@@ -79,7 +79,7 @@ type Read = Box<dyn Iterator<Item = Result<DesiredProduct, BoxError>> + Send>;
 ///         Ok::<_, std::io::Error>(NewProduct::new("").id(id).price(Price::new(minor, Currency::NOK)))
 ///     })
 /// })
-/// .manage(FieldSet::from(Field::Price));
+/// .managed_fields(FieldSet::from(Field::Price));
 /// # let _ = (desired, prices);
 /// ```
 #[derive(Clone)]
@@ -146,9 +146,9 @@ impl Desired {
         }
     }
 
-    /// Every product manages exactly `fields`, whatever it sets (see [`NewProduct::manage`]):
+    /// Every product manages exactly `fields`, whatever it sets (see [`NewProduct::managed_fields`]):
     /// for a source whose every product states the same columns.
-    pub fn manage(mut self, fields: FieldSet) -> Self {
+    pub fn managed_fields(mut self, fields: FieldSet) -> Self {
         self.manage = Some(fields);
         self
     }
@@ -164,7 +164,7 @@ impl Desired {
         &self.groups
     }
 
-    /// Reads the source anew: each product with [`Desired::manage`] applied, or the error that
+    /// Reads the source anew: each product with [`Desired::managed_fields`] applied, or the error that
     /// ended the source.
     pub(super) fn read(
         &self,
@@ -174,7 +174,7 @@ impl Desired {
             let (product, tag) = item.map_err(Error::Source)?.into_parts();
             Ok((
                 match manage {
-                    Some(fields) => product.manage(fields),
+                    Some(fields) => product.managed_fields(fields),
                     None => product,
                 },
                 tag,
@@ -196,7 +196,7 @@ mod tests {
                 NewProduct::new("B").id("B").into(),
             ]
         })
-        .manage(FieldSet::from(Field::Price));
+        .managed_fields(FieldSet::from(Field::Price));
         for _ in 0..2 {
             let read: Vec<_> = desired.read().map(|r| r.unwrap()).collect();
             assert_eq!(read.len(), 2);
@@ -204,7 +204,7 @@ mod tests {
             assert_eq!(read[1].1, None);
             assert!(
                 read.iter()
-                    .all(|(p, _)| p.managed_fields() == FieldSet::from(Field::Price))
+                    .all(|(p, _)| p.get_managed_fields() == FieldSet::from(Field::Price))
             );
         }
     }
@@ -221,9 +221,9 @@ mod tests {
         assert!(read[0].is_ok());
         let error = read[1].as_ref().map(|_| ()).unwrap_err();
         assert!(matches!(error, Error::Source(_)), "{error:?}");
-        assert_eq!(
-            error.to_string(),
-            "the desired products could not be read: cut short"
-        );
+        // The message is this layer's; the cause is the source's.
+        assert_eq!(error.to_string(), "the desired products could not be read");
+        let source = std::error::Error::source(error).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("cut short"));
     }
 }

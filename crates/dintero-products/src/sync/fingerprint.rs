@@ -61,7 +61,7 @@ pub(super) fn of_product(product: &Product) -> Fingerprint {
 /// managed ones).
 pub(super) fn of_desired(product: &NewProduct) -> Fingerprint {
     let mut groups: Vec<&str> = product.group_ids().map(GroupId::as_str).collect();
-    fingerprint(product.writable_fields(), &mut groups)
+    fingerprint(product.get_fields(), &mut groups)
 }
 
 /// The fields of `among` whose hashes differ.
@@ -138,8 +138,8 @@ mod tests {
         };
         let one = make("1", 1, false);
         let two = make("2", 2, true);
-        let mut changed = one.writable_fields().clone();
-        changed.set_from(field, two.writable_fields());
+        let mut changed = one.get_fields().clone();
+        changed.set_from(field, two.get_fields());
         let groups = if field == Field::Groups { "G2" } else { "G1" };
         (one, NewProduct::new("n1").fields(changed).group(groups))
     }

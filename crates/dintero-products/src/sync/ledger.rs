@@ -4,7 +4,7 @@
 
 use super::fingerprint::Fingerprint;
 use super::plan::{Action, Needs};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidInput, Result};
 use crate::fields::FieldSet;
 use crate::price::Price;
 
@@ -49,7 +49,13 @@ pub(super) struct Ledger {
 impl Ledger {
     /// Stores `id`'s text; the span points at it.
     pub(super) fn push(&mut self, id: &str) -> Result<Span> {
-        let too_many = || Error::Config("too many product ids for one plan (4 GiB of ids)".into());
+        let too_many = || {
+            Error::InvalidInput(InvalidInput::new(
+                "desired product id",
+                id,
+                "one too many for a plan (4 GiB of ids, or one over 64 KiB)",
+            ))
+        };
         let start = u32::try_from(self.text.len()).map_err(|_| too_many())?;
         let len = u16::try_from(id.len()).map_err(|_| too_many())?;
         self.text.push_str(id);

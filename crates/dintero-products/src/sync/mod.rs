@@ -5,7 +5,7 @@
 //!
 //! A sync never loses data:
 //! - It changes only the fields each desired product *manages*
-//!   ([`NewProduct::managed_fields`](crate::NewProduct::managed_fields)): a file's columns, a
+//!   ([`NewProduct::get_managed_fields`](crate::NewProduct::get_managed_fields)): a file's columns, a
 //!   JSON line's keys. Every other field keeps the value Dintero holds, in the plan and in what
 //!   is written.
 //! - Changing a product's groups needs a delete and a create (Dintero's update body has no

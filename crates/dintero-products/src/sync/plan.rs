@@ -4,7 +4,7 @@
 use super::fingerprint::{self, Fingerprint};
 use super::ledger::{Held, Ledger, Planned};
 use super::{CatalogSync, Progress};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidInput, Result};
 use crate::fields::{Field, FieldSet};
 use crate::ids::GroupId;
 use crate::price::Price;
@@ -252,7 +252,11 @@ impl GroupChange {
 const DETAILED_UPDATES: usize = 100;
 
 fn desired_twice(id: &str) -> Error {
-    Error::Config(format!("product id {id} is desired twice"))
+    Error::InvalidInput(InvalidInput::new(
+        "desired product id",
+        id,
+        "is desired twice",
+    ))
 }
 
 impl CatalogSync {
@@ -295,13 +299,17 @@ impl CatalogSync {
             let (product, _) = item?;
             desired_count += 1;
             product.check()?;
-            let id = product.product_id().ok_or_else(|| {
-                Error::Config(format!(
-                    "desired product #{desired_count} ({:?}) has no id: a sync needs every product's id",
-                    product.writable_fields().name.as_deref().unwrap_or_default()
+            let id = product.get_id().ok_or_else(|| {
+                Error::InvalidInput(InvalidInput::new(
+                    "desired product",
+                    &format!(
+                        "#{desired_count} {}",
+                        product.get_fields().name.as_deref().unwrap_or_default()
+                    ),
+                    "has no id: a sync needs every product's id",
                 ))
             })?;
-            let managed = product.managed_fields();
+            let managed = product.get_managed_fields();
             if managed.contains(Field::Groups) {
                 referenced.extend(product.group_ids().cloned());
             }
@@ -380,8 +388,11 @@ impl CatalogSync {
     ) -> Result<Vec<GroupChange>> {
         let mut wanted: BTreeMap<String, NewGroup> = BTreeMap::new();
         for group in self.desired.groups() {
-            let id = group.group_id().ok_or_else(|| {
-                Error::Config("a desired group has no id: a sync needs every group's id".into())
+            let id = group.get_id().ok_or_else(|| {
+                Error::InvalidInput(InvalidInput::missing(
+                    "desired group's id",
+                    "a sync needs every group's id",
+                ))
             })?;
             wanted.insert(id.to_string(), group.clone());
         }
@@ -394,7 +405,7 @@ impl CatalogSync {
         for (id, group) in wanted {
             match remote.get(&id) {
                 None => changes.push(GroupChange::Create(group)),
-                Some(name) if group.group_name().is_some_and(|n| n != name) => {
+                Some(name) if group.name().is_some_and(|n| n != name) => {
                     changes.push(GroupChange::Rename(group))
                 }
                 Some(_) => {}
@@ -407,14 +418,18 @@ impl CatalogSync {
 /// What to do with a product the catalog holds, `held`, to make its managed fields those of
 /// `desired` (`desired_print` is its fingerprint): nothing, an update, or a recreate.
 fn compare(held: &Held, desired_print: &Fingerprint, desired: &NewProduct) -> Option<Planned> {
-    let fields = fingerprint::differing(&held.fingerprint, desired_print, desired.managed_fields());
+    let fields = fingerprint::differing(
+        &held.fingerprint,
+        desired_print,
+        desired.get_managed_fields(),
+    );
     if fields.is_empty() {
         return None;
     }
     let recreate = fields.contains(Field::Groups);
     let jump = fields.contains(Field::Price)
         && matches!(
-            (held.price, desired.writable_fields().price),
+            (held.price, desired.get_fields().price),
             (Some(old), Some(new)) if old.jumps_to(&new, PRICE_JUMP)
         );
     Some(Planned {
@@ -433,7 +448,7 @@ fn compare(held: &Held, desired_print: &Fingerprint, desired: &NewProduct) -> Op
 /// Old and new values of the managed fields that differ, as text, for the plan's diff.
 fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String)> {
     let old = current.to_update();
-    let new = desired.writable_fields();
+    let new = desired.get_fields();
     let text = |s: Option<&str>| match s {
         None | Some("") => "-".to_string(),
         Some(s) if s.chars().count() > 40 => {
@@ -466,7 +481,7 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
     let differs = fingerprint::differing(
         &fingerprint::of_product(current),
         &fingerprint::of_desired(desired),
-        desired.managed_fields(),
+        desired.get_managed_fields(),
     );
     differs
         .iter()
@@ -745,8 +760,8 @@ impl fmt::Display for Plan {
         }
         for change in &self.groups {
             let g = change.group();
-            let id = g.group_id().map_or("", GroupId::as_str);
-            let name = g.group_name().unwrap_or_default();
+            let id = g.get_id().map_or("", GroupId::as_str);
+            let name = g.name().unwrap_or_default();
             match change {
                 GroupChange::Create(_) => writeln!(f, "+ group {id} {name:?}")?,
                 GroupChange::Rename(_) => writeln!(f, "~ group {id} name -> {name:?}")?,

@@ -2,8 +2,8 @@
 //! groups), without ever leaving it deleted.
 
 use super::journal::Journal;
-use crate::error::{Error, Result};
-use crate::resources::sealed::Ops;
+use crate::error::{Error, InvalidInput, Result};
+use crate::resources::sealed::{Body as _, Ops};
 use crate::resources::{self, NewProduct, Product, Products, Written};
 
 /// The journal's scope of a catalog: `account/catalog`.
@@ -28,8 +28,11 @@ pub(crate) async fn recreate(
     new: NewProduct,
     journal: Option<&dyn Journal>,
 ) -> Result<Written<Product>> {
-    let id = Products::checked_id(&new)?.ok_or_else(|| {
-        Error::Config("a recreate needs the product id: set it with `.id(..)`".into())
+    let id = new.checked_id()?.ok_or_else(|| {
+        Error::InvalidInput(InvalidInput::missing(
+            "product id",
+            "a recreate needs one: set it with `.id(..)`",
+        ))
     })?;
     let current = match products.get_item(&id).await {
         Ok(current) => current,

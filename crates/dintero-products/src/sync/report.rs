@@ -100,7 +100,7 @@ mod tests {
             (1, 1, 1, 1, 1, 1)
         );
         assert!(report.is_success());
-        report.record(Action::Delete, product(), Err(Error::Config("x".into())));
+        report.record(Action::Delete, product(), Err(Error::config("x")));
         assert_eq!(report.deleted, 1);
         assert_eq!(report.failed.len(), 1);
         assert_eq!(report.failed[0].0.to_string(), "product P");
@@ -115,7 +115,7 @@ mod tests {
             .push((ProductId::new("P").unwrap(), vec![Consent::Recreate]));
         assert!(!report.is_success());
         let report = SyncReport {
-            unread: Some(Error::Config("x".into())),
+            unread: Some(Error::config("x")),
             ..SyncReport::default()
         };
         assert!(!report.is_success());

@@ -1,0 +1,165 @@
+//! What every resource handle has, written once: the public methods of `Catalogs`, `Groups` and
+//! `Products` that only call the generic jobs or [`Ops`](super::sealed::Ops), and the paging
+//! parameters of the three list requests.
+//!
+//! A resource module writes what differs: its handle's struct, its `Ops` (the generated calls),
+//! its list filters, and the few methods only it has. A new operation common to all resources
+//! is a method of [`handle_methods!`] over a new `Ops` function: two places.
+
+use crate::error::Result;
+use crate::ids::{Cursor, PageSize};
+use crate::pagination::Page;
+use dintero_products_client::builder;
+
+/// The methods every handle has. Each resource module calls it once with what its docs need:
+/// `what` (`"product"`), the handle expression of the examples, a create body for them, and the
+/// name of each documented Dintero operation.
+macro_rules! handle_methods {
+    (
+        $Handle:ident {
+            what: $what:literal,
+            handle: $handle:literal,
+            example: $example:literal,
+            item: $Item:ident,
+            id: $Id:ident,
+            new: $New:ident,
+            update: $Update:ident,
+            get: $get_doc:literal,
+            create: $create_doc:literal,
+            replace: $replace_doc:literal,
+            delete: $delete_doc:literal $(,)?
+        }
+    ) => {
+        impl $Handle {
+            #[doc = concat!("Gets one ", $what, ", or [`Error::NotFound`](crate::Error::NotFound).")]
+            ///
+            #[doc = $get_doc]
+            pub async fn get<I: IntoChecked<$Id>>(&self, id: I) -> Result<$Item> {
+                self.get_item(&id.into_checked()?).await
+            }
+
+            #[doc = concat!("Creates a ", $what, ": ", $create_doc, ".")]
+            ///
+            /// A create is not retried when its outcome is unknown (the server may have created
+            /// it); [`create_once`](Self::create_once) looks before it sends again.
+            ///
+            /// ```no_run
+            /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+            #[doc = concat!("use dintero_products::", stringify!($New), ";")]
+            ///
+            #[doc = concat!("let created = client.", $handle, ".create(", $example, ").await?;")]
+            /// println!("created {}", created.id());
+            /// # Ok(()) }
+            /// ```
+            pub async fn create(&self, new: $New) -> Result<$Item> {
+                self.create_item(new).await
+            }
+
+            #[doc = concat!("Creates a ", $what, " exactly once, even when an attempt's outcome is unknown")]
+            /// (a timeout, a dropped connection, a 5xx): before sending it again, looks its id
+            /// up, and if it is there, the first attempt landed. Needs the id (`.id(..)` on the
+            /// builder); without one it is a plain [`create`](Self::create).
+            pub async fn create_once(&self, new: $New) -> Result<Written<$Item>> {
+                super::create_once(self, new).await
+            }
+
+            #[doc = concat!("**Replaces** a ", $what, "'s writable fields with `update`: ", $replace_doc, ".")]
+            /// Every field `update` leaves unset is cleared. To change some fields and keep the
+            /// others, use [`modify`](Self::modify).
+            pub async fn replace<I: IntoChecked<$Id>>(&self, id: I, update: $Update) -> Result<$Item> {
+                self.replace_item(&id.into_checked()?, update).await
+            }
+
+            #[doc = concat!("Changes some of a ", $what, "'s fields and keeps the others: reads it, lets")]
+            /// `change` edit its writable fields, and writes them all back (nothing is written
+            /// when `change` changes nothing).
+            ///
+            /// The API has no version check: if another writer changes the object between the
+            /// read and the write, the write wins and their change to these fields is lost (a
+            /// "last writer wins" read-modify-write).
+            pub async fn modify<I: IntoChecked<$Id>>(
+                &self,
+                id: I,
+                change: impl FnOnce(&mut $Update),
+            ) -> Result<Written<$Item>> {
+                super::modify(self, &id.into_checked()?, change).await
+            }
+
+            #[doc = concat!("Creates the ", $what, ", or, when its id exists, sets the fields `new` sets and")]
+            /// keeps the others. Needs the id (`.id(..)` on the builder).
+            ///
+            /// Under concurrency: a create that meets an existing id (409, another writer
+            /// created it meanwhile) turns into a modify; a modify whose object disappeared
+            /// (404, deleted meanwhile) turns into a create; after three such turns the last
+            /// error is returned.
+            ///
+            /// ```no_run
+            /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+            #[doc = concat!("use dintero_products::", stringify!($New), ";")]
+            ///
+            #[doc = concat!("let written = client.", $handle, ".upsert(", $example, ").await?;")]
+            /// println!("{} is {}", written.get_ref().id(), if written.changed() { "written" } else { "unchanged" });
+            /// # Ok(()) }
+            /// ```
+            pub async fn upsert(&self, new: $New) -> Result<Written<$Item>> {
+                super::upsert(self, new).await
+            }
+
+            #[doc = concat!("Many writes to the ", $what, "s as one job: bounded concurrency, a result per")]
+            /// write, one rate limiter for the whole job; see [`BulkWriter`].
+            pub fn bulk(&self) -> BulkWriter<Self> {
+                BulkWriter::new(self.clone())
+            }
+
+            #[doc = concat!("Deletes a ", $what, " and returns it as it was: ", $delete_doc, ".")]
+            pub async fn delete<I: IntoChecked<$Id>>(&self, id: I) -> Result<$Item> {
+                self.delete_item(&id.into_checked()?).await
+            }
+        }
+    };
+}
+
+pub(super) use handle_methods;
+
+/// A generated list request: every list takes the same paging parameters.
+pub(super) trait Paged: Sized {
+    fn limit(self, size: PageSize) -> Self;
+    fn starting_after(self, cursor: &Cursor) -> Self;
+
+    /// The request for one page: `size` items (the server's default without), after `cursor`.
+    fn page(self, size: Option<PageSize>, cursor: Option<&Cursor>) -> Self {
+        let request = match size {
+            Some(size) => self.limit(size),
+            None => self,
+        };
+        match cursor {
+            Some(cursor) => request.starting_after(cursor),
+            None => request,
+        }
+    }
+}
+
+macro_rules! paged {
+    ($($Builder:ident),+) => {$(
+        impl Paged for builder::$Builder<'_> {
+            fn limit(self, size: PageSize) -> Self {
+                self.limit(size.as_non_zero())
+            }
+            fn starting_after(self, cursor: &Cursor) -> Self {
+                self.starting_after(cursor.as_str())
+            }
+        }
+    )+};
+}
+
+paged!(ListCatalogs, ListGroups, ListProducts);
+
+/// A page of the SDK's objects from a page of the API's, and the cursor the API returned.
+pub(super) fn page_of<Raw, T>(
+    raw: Vec<Raw>,
+    next: Option<String>,
+    wrap: impl Fn(Raw) -> Result<T>,
+) -> Result<Page<T>> {
+    let items = raw.into_iter().map(wrap).collect::<Result<_>>()?;
+    Ok(Page::new(items, next))
+}

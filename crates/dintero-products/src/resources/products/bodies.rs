@@ -1,0 +1,494 @@
+//! What is sent: a product's writable fields ([`ProductUpdate`], the body of a replace) and a
+//! product to create ([`NewProduct`]).
+
+use super::Product;
+use crate::error::{InvalidInput, Result};
+use crate::fields::{Field, FieldSet};
+use crate::ids::{GroupId, IntoChecked, ProductId};
+use crate::price::Price;
+use crate::resources::sealed::Body;
+use chrono::{DateTime, Utc};
+use dintero_products_client::types;
+
+/// A product's writable fields: the body of [`Products::replace`](super::Products::replace), and what
+/// [`Products::modify`](super::Products::modify) hands its closure. A field left `None` is not sent, which a replace
+/// takes as "clear it".
+///
+/// Build one with the setters, or set the public fields directly:
+///
+/// ```
+/// use dintero_products::{Currency, Price, ProductUpdate};
+///
+/// let mut update = ProductUpdate::new().name("Stablestol").unit("stk");
+/// update.price = Some(Price::new(10900, Currency::NOK));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+#[must_use]
+pub struct ProductUpdate {
+    /// The name customers see.
+    pub name: Option<String>,
+    /// A description.
+    pub description: Option<String>,
+    /// The gross unit price and its currency.
+    pub price: Option<Price>,
+    /// The unit type, such as `stk`.
+    pub unit: Option<String>,
+    /// Whether the product is virtual (not shipped).
+    pub is_virtual: Option<bool>,
+    /// Not visible before this time.
+    pub starting_at: Option<DateTime<Utc>>,
+    /// Not visible after this time.
+    pub stopping_at: Option<DateTime<Utc>>,
+    /// Attributes such as size and colour.
+    pub dimension: Option<types::Dimension>,
+    /// Links to images of the product.
+    pub images: Option<types::Images>,
+    /// Where the product is stocked.
+    pub locations: Option<Vec<types::LocationInput>>,
+}
+
+/// The setters of the writable product fields, for [`ProductUpdate`] itself and for
+/// [`NewProduct`], which holds one.
+macro_rules! product_field_setters {
+    ($($fields:ident)?) => {
+        /// The name customers see.
+        pub fn name(mut self, name: impl Into<String>) -> Self {
+            self $(.$fields)? .name = Some(name.into());
+            self
+        }
+
+        /// A description.
+        pub fn description(mut self, description: impl Into<String>) -> Self {
+            self $(.$fields)? .description = Some(description.into());
+            self
+        }
+
+        /// The gross unit price, such as `Price::new(10900, Currency::NOK)` for 109.00 NOK.
+        pub fn price(mut self, price: Price) -> Self {
+            self $(.$fields)? .price = Some(price);
+            self
+        }
+
+        /// The unit type, such as `stk`.
+        pub fn unit(mut self, unit: impl Into<String>) -> Self {
+            self $(.$fields)? .unit = Some(unit.into());
+            self
+        }
+
+        /// Whether the product is virtual (not shipped).
+        pub fn virtual_product(mut self, is_virtual: bool) -> Self {
+            self $(.$fields)? .is_virtual = Some(is_virtual);
+            self
+        }
+
+        /// Not visible before this time.
+        pub fn starting_at(mut self, at: DateTime<Utc>) -> Self {
+            self $(.$fields)? .starting_at = Some(at);
+            self
+        }
+
+        /// Not visible after this time.
+        pub fn stopping_at(mut self, at: DateTime<Utc>) -> Self {
+            self $(.$fields)? .stopping_at = Some(at);
+            self
+        }
+
+        /// Attributes such as size and colour.
+        pub fn dimension(mut self, dimension: types::Dimension) -> Self {
+            self $(.$fields)? .dimension = Some(dimension);
+            self
+        }
+
+        /// Links to images of the product.
+        pub fn images(mut self, images: types::Images) -> Self {
+            self $(.$fields)? .images = Some(images);
+            self
+        }
+
+        /// Adds a location where the product is stocked.
+        pub fn location(mut self, location: types::LocationInput) -> Self {
+            self $(.$fields)? .locations.get_or_insert_with(Vec::new).push(location);
+            self
+        }
+    };
+}
+
+impl ProductUpdate {
+    /// An update with no fields set yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    product_field_setters!();
+
+    /// Copies one field from `given`, unset included (an unset field in `given` clears it
+    /// here); every other field stays. For the parts of `dimension`, only that part is copied.
+    ///
+    /// ```
+    /// use dintero_products::{Field, ProductUpdate};
+    ///
+    /// let mut held = ProductUpdate::new().name("Stol").description("Oak");
+    /// held.set_from(Field::Description, &ProductUpdate::new().name("ignored"));
+    /// assert_eq!(held, ProductUpdate::new().name("Stol"));
+    /// ```
+    pub fn set_from(&mut self, field: Field, given: &ProductUpdate) {
+        match field {
+            Field::Name => self.name.clone_from(&given.name),
+            Field::Description => self.description.clone_from(&given.description),
+            Field::Price => self.price = given.price,
+            Field::Unit => self.unit.clone_from(&given.unit),
+            Field::Virtual => self.is_virtual = given.is_virtual,
+            Field::StartingAt => self.starting_at = given.starting_at,
+            Field::StoppingAt => self.stopping_at = given.stopping_at,
+            Field::DimensionColor
+            | Field::DimensionConfig
+            | Field::DimensionSize
+            | Field::DimensionStyle
+            | Field::DimensionVariant => {
+                let value = given
+                    .dimension
+                    .clone()
+                    .and_then(|mut d| dimension_part(&mut d, field).take());
+                let mut dimension = self.dimension.take().unwrap_or_default();
+                *dimension_part(&mut dimension, field) = value;
+                // No part set is no dimension, as the API returns it.
+                self.dimension = Some(dimension).filter(|d| *d != types::Dimension::default());
+            }
+            Field::Images => self.images.clone_from(&given.images),
+            Field::Locations => self.locations.clone_from(&given.locations),
+            // Membership is not a field of the update body.
+            Field::Groups => {}
+        }
+    }
+
+    /// The fields this update sets (never [`Field::Groups`]: it is not part of an update).
+    pub fn present_fields(&self) -> FieldSet {
+        let mut dimension = self.dimension.clone().unwrap_or_default();
+        let parts = Field::DIMENSION.map(|f| dimension_part(&mut dimension, f).is_some());
+        let set = [
+            (Field::Name, self.name.is_some()),
+            (Field::Description, self.description.is_some()),
+            (Field::Price, self.price.is_some()),
+            (Field::Unit, self.unit.is_some()),
+            (Field::Virtual, self.is_virtual.is_some()),
+            (Field::StartingAt, self.starting_at.is_some()),
+            (Field::StoppingAt, self.stopping_at.is_some()),
+            (Field::Images, self.images.is_some()),
+            (Field::Locations, self.locations.is_some()),
+        ];
+        set.into_iter()
+            .chain(Field::DIMENSION.into_iter().zip(parts))
+            .filter_map(|(field, is_set)| is_set.then_some(field))
+            .collect()
+    }
+
+    /// Sets every field `given` sets; the others stay.
+    pub fn merge(&mut self, given: &ProductUpdate) {
+        for field in given.present_fields().iter() {
+            self.set_from(field, given);
+        }
+    }
+
+    pub(super) fn into_body(self) -> types::ProductInput {
+        types::ProductInput {
+            product_name: self.name,
+            description: self.description,
+            unit_gross_price: self.price.map(|p| p.minor_units()),
+            currency: self.price.map(|p| p.currency().to_string()),
+            unit: self.unit,
+            is_virtual_product: self.is_virtual.unwrap_or_default(),
+            starting_at: self.starting_at,
+            stopping_at: self.stopping_at,
+            dimension: self.dimension,
+            images: self.images,
+            locations: self.locations.unwrap_or_default(),
+        }
+    }
+}
+
+/// The part of `dimension` a `Dimension*` field names (any other field names `variant`: callers
+/// pass only the five).
+pub(crate) fn dimension_part(
+    dimension: &mut types::Dimension,
+    field: Field,
+) -> &mut Option<String> {
+    match field {
+        Field::DimensionColor => &mut dimension.color,
+        Field::DimensionConfig => &mut dimension.config,
+        Field::DimensionSize => &mut dimension.size,
+        Field::DimensionStyle => &mut dimension.style,
+        _ => &mut dimension.variant,
+    }
+}
+
+/// A product to create: its writable fields, and the id and groups only a create can set.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct NewProduct {
+    id: Option<Result<ProductId, InvalidInput>>,
+    groups: Vec<Result<GroupId, InvalidInput>>,
+    fields: ProductUpdate,
+    /// Set by [`NewProduct::managed_fields`]; otherwise the fields that are set are managed.
+    managed: Option<FieldSet>,
+}
+
+impl NewProduct {
+    /// A product with this name; Dintero generates its id unless [`id`](Self::id) sets one.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            groups: Vec::new(),
+            fields: ProductUpdate::new().name(name),
+            managed: None,
+        }
+    }
+
+    /// A product known by its id with no field set yet: for an upsert or a sync that changes
+    /// a few fields and keeps the others.
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Field, FieldSet, NewProduct, Price};
+    ///
+    /// let row = NewProduct::with_id("CH-1002").price(Price::new(159900, Currency::NOK));
+    /// assert_eq!(row.get_managed_fields(), FieldSet::from(Field::Price));
+    /// ```
+    pub fn with_id<I: IntoChecked<ProductId>>(id: I) -> Self {
+        Self {
+            id: Some(id.into_checked()),
+            groups: Vec::new(),
+            fields: ProductUpdate::new(),
+            managed: None,
+        }
+    }
+
+    /// Chooses the product's id instead of letting Dintero generate one. Upserts, bulk writes
+    /// and syncs need it.
+    pub fn id<I: IntoChecked<ProductId>>(mut self, id: I) -> Self {
+        self.id = Some(id.into_checked());
+        self
+    }
+
+    /// Adds the product to a group (the group must exist; a sync creates it first).
+    pub fn group<I: IntoChecked<GroupId>>(mut self, id: I) -> Self {
+        self.groups.push(id.into_checked());
+        self
+    }
+
+    product_field_setters!(fields);
+
+    /// Replaces all the writable fields at once.
+    pub fn fields(mut self, fields: ProductUpdate) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    /// The product's id, if one was set and is valid.
+    ///
+    /// A getter whose plain name is the builder's setter ([`id`](Self::id)) is named `get_`,
+    /// as in the AWS SDK's builders: `get_id`, [`get_fields`](Self::get_fields),
+    /// [`get_managed_fields`](Self::get_managed_fields).
+    pub fn get_id(&self) -> Option<&ProductId> {
+        self.id.as_ref()?.as_ref().ok()
+    }
+
+    /// The ids of the groups it will belong to (the valid ones).
+    pub fn group_ids(&self) -> impl Iterator<Item = &GroupId> {
+        self.groups.iter().filter_map(|g| g.as_ref().ok())
+    }
+
+    /// The writable fields, as set by the setters or [`fields`](Self::fields).
+    pub fn get_fields(&self) -> &ProductUpdate {
+        &self.fields
+    }
+
+    /// Manages exactly `fields`: an upsert or a sync writes these and keeps every other field
+    /// of the product as Dintero holds it. A managed field left unset is **cleared**; a field
+    /// set but not in `fields` is not written.
+    ///
+    /// Without it, the fields that are set are managed, and the groups when
+    /// [`group`](Self::group) was called: nothing a caller did not name is ever changed. A
+    /// product made by [`Product::to_new`] manages every field (it states the product whole).
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Field, FieldSet, NewProduct, Price};
+    ///
+    /// // The price changes and the description is cleared; name, stock, groups, ... are kept.
+    /// let row = NewProduct::with_id("CH-1002")
+    ///     .price(Price::new(159900, Currency::NOK))
+    ///     .managed_fields(FieldSet::from_iter([Field::Price, Field::Description]));
+    /// assert!(!row.get_managed_fields().contains(Field::Name));
+    ///
+    /// // Without `manage`, what is set: the name (set by `new`), the price and the groups.
+    /// let row = NewProduct::new("Stol").id("CH-1002").price(Price::new(159900, Currency::NOK)).group("B1");
+    /// assert_eq!(row.get_managed_fields(), FieldSet::from_iter([Field::Name, Field::Price, Field::Groups]));
+    /// ```
+    pub fn managed_fields(mut self, fields: FieldSet) -> Self {
+        self.managed = Some(fields);
+        self
+    }
+
+    /// The fields a job writes for this product; see [`managed_fields`](Self::managed_fields).
+    pub fn get_managed_fields(&self) -> FieldSet {
+        self.managed.unwrap_or_else(|| {
+            let set = self.fields.present_fields();
+            if self.groups.is_empty() {
+                set
+            } else {
+                set | Field::Groups
+            }
+        })
+    }
+
+    /// A product stated whole: every field managed, so that a job writes it exactly so (what
+    /// [`Product::to_new`] and a recreate make).
+    /// The ids are the API's, checked here: one the SDK would not send fails the write.
+    pub(super) fn whole(
+        id: Result<ProductId, InvalidInput>,
+        groups: Vec<Result<GroupId, InvalidInput>>,
+        fields: ProductUpdate,
+    ) -> Self {
+        Self {
+            id: Some(id),
+            groups,
+            fields,
+            managed: Some(FieldSet::ALL),
+        }
+    }
+
+    /// The product `current` with the fields `self` manages set as `self` has them: every
+    /// field of `current`, its groups included unless `self` manages them. What a recreate
+    /// creates.
+    pub(crate) fn applied_to(&self, current: &Product) -> NewProduct {
+        let mut fields = current.to_update();
+        self.merge_into(&mut fields);
+        let groups = if self.get_managed_fields().contains(Field::Groups) {
+            self.groups.clone()
+        } else {
+            current.group_ids().map(GroupId::new).collect()
+        };
+        NewProduct::whole(ProductId::new(current.id()), groups, fields)
+    }
+
+    /// The first invalid value given to a setter, if any: reported by every call before any
+    /// request. A price must be within [`Price::check`]'s bounds.
+    pub fn check(&self) -> Result<(), InvalidInput> {
+        if let Some(Err(invalid)) = &self.id {
+            return Err(invalid.clone());
+        }
+        if let Some(price) = &self.fields.price {
+            price.check()?;
+        }
+        match self.groups.iter().find_map(|g| g.as_ref().err()) {
+            Some(invalid) => Err(invalid.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The create body: only the managed fields, and the groups only when managed (a field
+    /// set but not managed is not written, on a create as on an update).
+    pub(super) fn into_body(self) -> Result<types::CreateProductBody> {
+        self.check()?;
+        let managed = self.get_managed_fields();
+        let product_id = self.id.transpose()?;
+        let groups = if managed.contains(Field::Groups) {
+            self.groups.into_iter().flatten().collect()
+        } else {
+            Vec::new()
+        };
+        let groups = groups
+            .into_iter()
+            .map(|id| types::GroupFields {
+                group_id: Some(id.into()),
+                group_name: None,
+            })
+            .collect();
+        let mut fields = ProductUpdate::new();
+        for field in managed.iter() {
+            fields.set_from(field, &self.fields);
+        }
+        let f = fields.into_body();
+        Ok(types::CreateProductBody {
+            product_id,
+            groups,
+            product_name: f.product_name,
+            description: f.description,
+            unit_gross_price: f.unit_gross_price,
+            currency: f.currency,
+            unit: f.unit,
+            is_virtual_product: f.is_virtual_product,
+            starting_at: f.starting_at,
+            stopping_at: f.stopping_at,
+            dimension: f.dimension,
+            images: f.images,
+            locations: f.locations,
+        })
+    }
+}
+
+impl crate::resources::sealed::Body for NewProduct {
+    type Id = ProductId;
+    type Update = ProductUpdate;
+
+    fn checked_id(&self) -> Result<Option<ProductId>> {
+        self.check()?;
+        Ok(self.id.clone().transpose()?)
+    }
+
+    fn valid_id(&self) -> Option<ProductId> {
+        self.get_id().cloned()
+    }
+
+    fn merge_into(&self, update: &mut ProductUpdate) {
+        for field in self.get_managed_fields().iter() {
+            update.set_from(field, &self.fields);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::price::Currency;
+
+    #[test]
+    fn merge_sets_what_is_given_and_keeps_the_rest_down_to_dimension_parts() {
+        let mut held = ProductUpdate::new()
+            .name("Stol")
+            .description("Oak")
+            .dimension(types::Dimension {
+                color: Some("red".into()),
+                size: Some("L".into()),
+                ..Default::default()
+            });
+        let given = ProductUpdate::new()
+            .description("Ash")
+            .price(Price::new(100, Currency::NOK))
+            .dimension(types::Dimension {
+                color: Some("blue".into()),
+                ..Default::default()
+            });
+        assert_eq!(
+            given.present_fields(),
+            FieldSet::from_iter([Field::Description, Field::Price, Field::DimensionColor])
+        );
+        held.merge(&given);
+        let expected = ProductUpdate::new()
+            .name("Stol")
+            .description("Ash")
+            .price(Price::new(100, Currency::NOK))
+            .dimension(types::Dimension {
+                color: Some("blue".into()),
+                size: Some("L".into()),
+                ..Default::default()
+            });
+        assert_eq!(held, expected);
+        // Clearing the last part of a dimension leaves no dimension, as the API returns it.
+        let mut one_part = ProductUpdate::new().dimension(types::Dimension {
+            size: Some("L".into()),
+            ..Default::default()
+        });
+        one_part.set_from(Field::DimensionSize, &ProductUpdate::new());
+        assert_eq!(one_part.dimension, None);
+    }
+}

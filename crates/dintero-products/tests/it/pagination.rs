@@ -1,0 +1,397 @@
+//! The one paginator, against a loopback server: the exact cursors it sends and when it stops.
+
+use crate::common;
+
+use common::*;
+use dintero_products::{Cursor, Error, Page, Pages};
+use futures::{Stream, StreamExt, TryStreamExt};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+fn groups(ids: &[&str]) -> Vec<serde_json::Value> {
+    ids.iter().map(|id| group(id)).collect()
+}
+
+async fn mount_groups(h: &Harness, pages: Vec<(Vec<serde_json::Value>, Option<&'static str>)>) {
+    Mock::given(method("GET"))
+        .and(path(api("/groups")))
+        .respond_with(PagedList {
+            pages,
+            key: "groups",
+        })
+        .mount(&h.server)
+        .await;
+}
+
+fn ids(page: &Page<dintero_products::Group>) -> Vec<String> {
+    page.items().iter().map(|g| g.id().to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_server_receives_the_exact_cursor_sequence_with_filters_and_limit_on_every_page() {
+    let h = Harness::start().await;
+    // Opaque cursors, not item ids; the middle page is short but not the end.
+    mount_groups(
+        &h,
+        vec![
+            (groups(&["B1", "B2", "B3"]), Some("opaque~1 /?&=")),
+            (groups(&["B4"]), Some("zz-9")),
+            (groups(&["B5", "B6", "B7"]), Some("k")),
+            (groups(&["B8"]), None),
+        ],
+    )
+    .await;
+
+    let items: Vec<_> = h
+        .client
+        .groups()
+        .list()
+        .limit(3)
+        .group_id("B")
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let got: Vec<_> = items.iter().map(|g| g.id().to_string()).collect();
+    assert_eq!(got, ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"]);
+
+    let requests = h.api_requests().await;
+    let cursors: Vec<_> = requests
+        .iter()
+        .map(|r| query(r, "starting_after"))
+        .collect();
+    assert_eq!(
+        cursors,
+        [
+            None,
+            Some("opaque~1 /?&=".to_string()),
+            Some("zz-9".into()),
+            Some("k".into())
+        ]
+    );
+    for r in &requests {
+        assert_eq!(
+            query(r, "limit").as_deref(),
+            Some("3"),
+            "limit kept on {}",
+            r.url
+        );
+        assert_eq!(
+            query(r, "group_id").as_deref(),
+            Some("B"),
+            "filter kept on {}",
+            r.url
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_cursor_or_an_empty_page_ends_the_list() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![(groups(&["B1"]), Some("c1")), (groups(&["B2"]), Some(""))],
+    )
+    .await;
+    let pages: Vec<_> = h
+        .client
+        .groups()
+        .list()
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[1].next_cursor(), None, "an empty cursor is no cursor");
+
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![(groups(&["B1"]), Some("c1")), (vec![], Some("c2"))],
+    )
+    .await;
+    let pages: Vec<_> = h
+        .client
+        .groups()
+        .list()
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert_eq!(
+        h.api_requests().await.len(),
+        2,
+        "an empty page stops the walk even with a cursor"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_cursor_is_an_error_not_a_loop() {
+    let h = Harness::start().await;
+    // The third page points back at the second's cursor.
+    mount_groups(
+        &h,
+        vec![
+            (groups(&["B1"]), Some("a")),
+            (groups(&["B2"]), Some("b")),
+            (groups(&["B3"]), Some("a")),
+        ],
+    )
+    .await;
+    // Bounded: should the guard break, the walk stops at ten pages and fails here, instead of
+    // looping for ever.
+    let results: Vec<_> = h.client.groups().list().pages().take(10).collect().await;
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[1].is_ok());
+    match &results[2] {
+        Err(Error::PaginationLoop { cursor }) => assert_eq!(cursor, "a"),
+        other => panic!("expected a pagination loop error, got {other:?}"),
+    }
+    assert_eq!(h.api_requests().await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_error_on_page_two_is_yielded_and_ends_the_stream() {
+    let h = Harness::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/groups")))
+        .respond_with(
+            move |request: &wiremock::Request| match query(request, "starting_after") {
+                None => ResponseTemplate::new(200).set_body_json(
+                    json!({"groups": groups(&["B1", "B2"]), "starting_after": "p2"}),
+                ),
+                Some(_) => ResponseTemplate::new(500)
+                    .set_body_json(json!({"error": {"code": "BOOM", "message": "page two broke"}})),
+            },
+        )
+        .mount(&h.server)
+        .await;
+    let results: Vec<_> = h
+        .client
+        .groups()
+        .list()
+        .prefetch(false)
+        .items()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 3, "two items, then the error, then the end");
+    let error = results[2].as_ref().unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert!(error.to_string().contains("page two broke"), "{error}");
+}
+
+#[tokio::test]
+async fn send_fetches_one_page_and_starting_after_resumes() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![(groups(&["B1", "B2"]), Some("c1")), (groups(&["B3"]), None)],
+    )
+    .await;
+    let first = h.client.groups().list().limit(2).send().await.unwrap();
+    assert_eq!(ids(&first), ["B1", "B2"]);
+    let saved: Cursor = first.next_cursor().cloned().unwrap();
+    assert!(first.has_more());
+
+    let rest: Vec<_> = h
+        .client
+        .groups()
+        .list()
+        .limit(2)
+        .starting_after(saved.as_str())
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(ids(&rest[0]), ["B3"]);
+    assert!(!rest[0].has_more());
+}
+
+#[tokio::test]
+async fn max_items_stops_early_without_fetching_further() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![
+            (groups(&["B1", "B2"]), Some("c1")),
+            (groups(&["B3", "B4"]), Some("c2")),
+            (groups(&["B5"]), None),
+        ],
+    )
+    .await;
+    let items: Vec<_> = h
+        .client
+        .groups()
+        .list()
+        .max_items(3)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        h.api_requests().await.len(),
+        2,
+        "the third page is never requested"
+    );
+}
+
+#[tokio::test]
+async fn prefetch_requests_the_next_page_while_the_current_one_is_consumed() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![
+            (groups(&["B1"]), Some("c1")),
+            (groups(&["B2"]), Some("c2")),
+            (groups(&["B3"]), None),
+        ],
+    )
+    .await;
+    let mut pages = h.client.groups().list().pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    assert_eq!(ids(&first), ["B1"]);
+    // Without polling the stream again, page two arrives: it is fetched in the background...
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while h.api_requests().await.len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "page two was never prefetched"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // ...and only one page ahead.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(h.api_requests().await.len(), 2);
+    let rest: Vec<_> = pages.try_collect().await.unwrap();
+    assert_eq!(rest.len(), 2);
+
+    // With prefetch off, nothing is requested until the stream is polled.
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![(groups(&["B1"]), Some("c1")), (groups(&["B2"]), None)],
+    )
+    .await;
+    let mut pages = h.client.groups().list().prefetch(false).pages();
+    pages.try_next().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(h.api_requests().await.len(), 1);
+}
+
+#[tokio::test]
+async fn streams_are_lazy() {
+    let h = Harness::start().await;
+    mount_groups(&h, vec![(groups(&["B1"]), None)]).await;
+    let stream = h.client.groups().list().items();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    assert!(h.api_requests().await.is_empty());
+    drop(stream);
+}
+
+#[test]
+fn streams_are_send_and_unpin() {
+    fn assert_stream<S: Stream + Send + Unpin + 'static>(_: &S) {}
+    fn check(
+        pages: Pages<dintero_products::Product>,
+        items: dintero_products::Items<dintero_products::Catalog>,
+    ) {
+        assert_stream(&pages);
+        assert_stream(&items);
+    }
+    let _ = check;
+}
+
+#[tokio::test]
+async fn every_list_streams_through_the_same_paginator() {
+    let h = Harness::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/catalogs")))
+        .respond_with(PagedList {
+            pages: vec![
+                (vec![json!({"catalog_id": "S1"})], Some("x")),
+                (vec![json!({"catalog_id": "S2"})], None),
+            ],
+            key: "catalogs",
+        })
+        .mount(&h.server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("/catalogs/S23/products")))
+        .respond_with(PagedList {
+            pages: vec![
+                (
+                    vec![json!({"product_id": "P1", "groups": [{"group_id": "B1"}]})],
+                    Some("y"),
+                ),
+                (vec![json!({"product_id": "P2"})], None),
+            ],
+            key: "products",
+        })
+        .mount(&h.server)
+        .await;
+    let catalogs: Vec<_> = h
+        .client
+        .catalogs()
+        .list()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(catalogs.len(), 2);
+    let products: Vec<_> = h
+        .client
+        .products("S23")
+        .list()
+        .product_name("Stol")
+        .product_id("P")
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(products[0].group_ids().collect::<Vec<_>>(), ["B1"]);
+    let product_requests: Vec<_> = h
+        .api_requests()
+        .await
+        .into_iter()
+        .filter(|r| r.url.path().ends_with("/products"))
+        .collect();
+    assert_eq!(product_requests.len(), 2);
+    for r in &product_requests {
+        assert_eq!(query(r, "product_name").as_deref(), Some("Stol"));
+        assert_eq!(query(r, "product_id").as_deref(), Some("P"));
+    }
+}
+
+#[test]
+fn a_stream_outlives_the_runtime_its_prefetch_was_spawned_on() {
+    let first = tokio::runtime::Runtime::new().unwrap();
+    let (h, pages) = first.block_on(async {
+        let h = Harness::start().await;
+        mount_groups(
+            &h,
+            vec![
+                (groups(&["B1"]), Some("c1")),
+                (groups(&["B2"]), Some("c2")),
+                (groups(&["B3"]), None),
+            ],
+        )
+        .await;
+        let mut pages = h.client.groups().list().pages();
+        let page = pages.try_next().await.unwrap().unwrap();
+        assert_eq!(ids(&page), ["B1"]);
+        (h, pages)
+    });
+    drop(first); // cancels the prefetch of page two, spawned on this runtime
+
+    let second = tokio::runtime::Runtime::new().unwrap();
+    let rest: Vec<_> = second
+        .block_on(async { pages.try_collect::<Vec<_>>().await })
+        .unwrap();
+    let rest: Vec<_> = rest.iter().flat_map(ids).collect();
+    assert_eq!(rest, ["B2", "B3"]);
+    drop(h);
+}

@@ -1,0 +1,5 @@
+//! The end-to-end tests: one binary, one module per topic, so the SDK and the fake are linked
+//! once rather than once per file.
+
+mod e2e;
+mod jobs;
