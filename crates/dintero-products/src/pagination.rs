@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 /// One page of a list, and where the list continues.
 #[derive(Debug, Clone, PartialEq)]
@@ -221,11 +221,8 @@ impl<Op: ListOperation> ListRequest<Op> {
     /// Every item, lazily, as a stream.
     pub fn items(self) -> Items<Op::Item> {
         Items {
-            inner: self
-                .pages()
-                .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-                .try_flatten()
-                .boxed(),
+            pages: self.pages(),
+            current: Vec::new().into_iter(),
         }
     }
 
@@ -264,10 +261,20 @@ pub struct Pages<T> {
 }
 
 /// A stream of items; see [`ListRequest::items`].
+///
+/// Hands out the items of the page it holds, one `next` on a `Vec`'s iterator each, and asks
+/// [`Pages`] for the next page only when that one is empty: an item is moved once on its way
+/// out, not through a chain of boxed stream adapters.
 #[must_use = "streams do nothing unless polled"]
 pub struct Items<T> {
-    inner: BoxStream<'static, Result<T>>,
+    pages: Pages<T>,
+    /// What is left of the current page.
+    current: std::vec::IntoIter<T>,
 }
+
+// Nothing in `Items` is pinned in place: the items are moved out of the `Vec`, and `Pages` is
+// `Unpin` (a `Box`). So it stays `Unpin` whatever `T` is, as it was as a boxed stream.
+impl<T> Unpin for Items<T> {}
 
 impl<T> Stream for Pages<T> {
     type Item = Result<Page<T>>;
@@ -278,8 +285,23 @@ impl<T> Stream for Pages<T> {
 
 impl<T> Stream for Items<T> {
     type Item = Result<T>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            // After an error or the last page, `Pages` ends, and so does this.
+            match ready!(Pin::new(&mut this.pages).poll_next(cx)) {
+                Some(Ok(page)) => this.current = page.items.into_iter(),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.current.len(), None)
     }
 }
 

@@ -3,7 +3,9 @@
 //!
 //! 1. Streaming 100,000 products (limit 100) from the fake on loopback with (a) a hand-written
 //!    loop over reqwest + serde_json into the same types, (b) a hand-written loop over the
-//!    generated client, (c) the SDK's `items()` stream. Best of several interleaved rounds.
+//!    generated client, (c) the SDK's `items()` stream. Best of several interleaved rounds. Then
+//!    the client's CPU time per page of each side, measured in a child process (the fake runs
+//!    in this one, so its work is not counted): the median of several interleaved rounds.
 //! 2. With 5 ms of server latency and 5 ms of consumer work per page: the SDK with prefetch
 //!    against the same stream with prefetch off (a plain sequential loop).
 //! 3. Peak resident memory of a separate client process streaming 10,000 and 1,000,000
@@ -15,6 +17,9 @@
 //! 5. Peak resident memory of a child process running the command line's
 //!    `products export --format csv --output FILE` (its library entry, `dintero_products_cli::run`)
 //!    on a catalog of 1,000,000 products against one of 10,000 (100,000 in `--quick`).
+//!
+//! `--quick` is a smaller run; `--throughput-only` stops after 1 (to profile the listing path,
+//! see `BENCH_CPU_WRAPPER` at [`cpu_child_run`]).
 
 use dintero_products::{Currency, Desired, NewProduct, PageSize, Price, RetryPolicy};
 use dintero_products_client::types;
@@ -31,6 +36,12 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, side, base_url, id, secret, token, n] = args.as_slice()
+        && flag == "--cpu-child"
+    {
+        let sides = Sides::new(base_url, id, secret, token)?;
+        return cpu_child(&sides, side.parse()?, n.parse()?).await;
+    }
     if let [flag, base_url, id, secret, n] = args.as_slice() {
         match flag.as_str() {
             "--memory-child" => return memory_child(base_url, id, secret, n.parse()?).await,
@@ -49,18 +60,31 @@ async fn main() -> Result<()> {
     println!(
         "bench: {products} products, limit 100, best of {rounds} interleaved rounds (rotating order)\n"
     );
-    let throughput = throughput(products, rounds).await?;
-    println!("{:<34} {:>10} {:>12}", "side", "wall ms", "items/s");
-    for (name, wall) in &throughput {
+    let (throughput, cpu) = throughput(products, rounds).await?;
+    println!(
+        "{:<34} {:>10} {:>12} {:>14}",
+        "side", "wall ms", "items/s", "cpu us/page"
+    );
+    for ((name, wall), cpu) in throughput.iter().zip(&cpu) {
         println!(
-            "{name:<34} {:>10.1} {:>12.0}",
+            "{name:<34} {:>10.1} {:>12.0} {:>14.1}",
             wall.as_secs_f64() * 1e3,
-            products as f64 / wall.as_secs_f64()
+            products as f64 / wall.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6
         );
     }
+    println!(
+        "(cpu: the client's own CPU time per page, user + system, all its threads, in a child \
+         process apart from the fake; median of {rounds} interleaved rounds)"
+    );
     let (raw, facade) = (throughput[0].1, throughput[2].1);
     let generated = throughput[1].1;
     println!();
+    if args.iter().any(|a| a == "--throughput-only") {
+        // For profiling the listing path: the table above and its ratios, nothing else.
+        print_throughput_ratios(raw, generated, facade, &cpu);
+        return Ok(());
+    }
 
     let pages = if quick { 20 } else { 50 };
     let (sequential, prefetch) = prefetch(pages).await?;
@@ -154,14 +178,7 @@ async fn main() -> Result<()> {
     }
     println!();
 
-    println!(
-        "ratio facade/raw: {:.3}",
-        raw.as_secs_f64() / facade.as_secs_f64()
-    );
-    println!(
-        "ratio generated/raw: {:.3}",
-        raw.as_secs_f64() / generated.as_secs_f64()
-    );
+    print_throughput_ratios(raw, generated, facade, &cpu);
     println!(
         "ratio prefetch/sequential: {:.3}",
         prefetch.as_secs_f64() / sequential.as_secs_f64()
@@ -193,6 +210,25 @@ async fn main() -> Result<()> {
         export_peaks[1].0 as f64 / export_peaks[0].0 as f64
     );
     Ok(())
+}
+
+fn print_throughput_ratios(raw: Duration, generated: Duration, facade: Duration, cpu: &[Duration]) {
+    println!(
+        "ratio facade/raw: {:.3}",
+        raw.as_secs_f64() / facade.as_secs_f64()
+    );
+    println!(
+        "ratio generated/raw: {:.3}",
+        raw.as_secs_f64() / generated.as_secs_f64()
+    );
+    println!(
+        "ratio cpu facade/raw: {:.3}",
+        cpu[2].as_secs_f64() / cpu[0].as_secs_f64()
+    );
+    println!(
+        "ratio cpu generated/raw: {:.3}",
+        cpu[1].as_secs_f64() / cpu[0].as_secs_f64()
+    );
 }
 
 fn cli_catalog(n: u32) -> String {
@@ -409,54 +445,214 @@ fn short(n: u32) -> String {
     }
 }
 
-/// Best wall time of each side over `rounds` interleaved rounds.
-async fn throughput(products: u32, rounds: usize) -> Result<Vec<(&'static str, Duration)>> {
+/// The products in the catalog each side streams once before it is measured: connections,
+/// the token and the allocator are warm when the measured pass starts.
+const WARM_UP: u32 = 2_000;
+const WARM_UP_CATALOG: &str = "WARMUP";
+
+/// The sides' names, in the order of [`Sides::run`]'s `side`.
+const SIDES: [&str; 4] = [
+    "(a) raw reqwest + serde_json loop",
+    "(b) generated client loop",
+    "(c) dintero-products items()",
+    "    the same, prefetch off",
+];
+
+/// Best wall time of each side over `rounds` interleaved rounds, with the fake in this process;
+/// then the client's CPU time per page of each side, in a child process, median of `rounds`.
+async fn throughput(
+    products: u32,
+    rounds: usize,
+) -> Result<(Vec<(&'static str, Duration)>, Vec<Duration>)> {
     let fake = FakeServer::start().await;
     fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
     fake.seed_products(ACCOUNT, CATALOG, products);
+    fake.seed_catalog(ACCOUNT, WARM_UP_CATALOG, "Warm-up");
+    fake.seed_products(ACCOUNT, WARM_UP_CATALOG, WARM_UP);
     let token = token(&fake).await?;
-    let http = reqwest::Client::new();
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse()?,
-    );
-    let generated = dintero_products_client::Client::new_with_client(
+    let sides = Sides::new(
         &fake.base_url(),
-        reqwest::Client::builder()
-            .default_headers(headers)
-            .build()?,
-        dintero_products_client::Hooks::none(),
-    );
-    let sdk = client_for(&fake);
+        fake.client_id(),
+        fake.client_secret(),
+        &token,
+    )?;
 
-    let mut best = [Duration::MAX; 4];
+    let mut best = [Duration::MAX; SIDES.len()];
     for round in 0..rounds {
         // Rotate which side goes first, so no side always meets the same state of the machine.
         for step in 0..best.len() {
             let side = (round + step) % best.len();
-            let (wall, count) = match side {
-                0 => timed(raw_loop(&http, &fake.base_url(), &token)).await?,
-                1 => timed(generated_loop(&generated)).await?,
-                2 => timed(sdk_stream(&sdk, true)).await?,
-                _ => timed(sdk_stream(&sdk, false)).await?,
-            };
+            let started = Instant::now();
+            let count = sides.run(side, CATALOG).await?;
+            let wall = started.elapsed();
             assert_eq!(count, products as usize, "every side streams every product");
             best[side] = best[side].min(wall);
         }
     }
-    Ok(vec![
-        ("(a) raw reqwest + serde_json loop", best[0]),
-        ("(b) generated client loop", best[1]),
-        ("(c) dintero-products items()", best[2]),
-        ("    the same, prefetch off", best[3]),
-    ])
+
+    let pages = products.div_ceil(100);
+    let mut cpu: [Vec<Duration>; SIDES.len()] = Default::default();
+    for round in 0..rounds {
+        for step in 0..cpu.len() {
+            let side = (round + step) % cpu.len();
+            cpu[side].push(cpu_child_run(&fake, &token, side, products).await? / pages);
+        }
+    }
+    let cpu = cpu.into_iter().map(median).collect();
+    Ok((SIDES.into_iter().zip(best).collect(), cpu))
 }
 
-async fn timed<F: Future<Output = Result<usize>>>(run: F) -> Result<(Duration, usize)> {
-    let started = Instant::now();
-    let count = run.await?;
-    Ok((started.elapsed(), count))
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+/// Runs this program as a child streaming the catalog with `side`, and reads the CPU time its
+/// measured pass took.
+///
+/// With `BENCH_CPU_WRAPPER` set, the child runs under that command (words split on whitespace,
+/// `{side}` replaced by `a`, `b`, `c` or `d`), to profile one side apart from the fake:
+/// `BENCH_CPU_WRAPPER='perf record -g -o /tmp/perf-{side}.data --' cargo xtask bench --quick`
+/// leaves the last round's profile of each side.
+async fn cpu_child_run(fake: &FakeServer, token: &str, side: usize, n: u32) -> Result<Duration> {
+    let flag = "--cpu-child";
+    let letter = ["a", "b", "c", "d"][side];
+    let wrapper = std::env::var("BENCH_CPU_WRAPPER").unwrap_or_default();
+    let mut words = wrapper
+        .split_whitespace()
+        .map(|w| w.replace("{side}", letter))
+        .chain([std::env::current_exe()?.to_string_lossy().into_owned()]);
+    let program = words.next().ok_or("no program")?;
+    let output = tokio::process::Command::new(program)
+        .args(words)
+        .args([
+            flag,
+            &side.to_string(),
+            &fake.base_url(),
+            fake.client_id(),
+            fake.client_secret(),
+            token,
+            &n.to_string(),
+        ])
+        .output()
+        .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "{flag} child failed: {stdout} {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    let nanos: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cpu_ns="))
+        .ok_or("no cpu_ns line")?
+        .trim()
+        .parse()?;
+    Ok(Duration::from_nanos(nanos))
+}
+
+/// The child: one warm-up pass over a small catalog, then the CPU time of one pass over the
+/// benchmark's catalog of `n` products.
+async fn cpu_child(sides: &Sides, side: usize, n: u32) -> Result<()> {
+    if sides.run(side, WARM_UP_CATALOG).await? != WARM_UP as usize {
+        return Err("the warm-up pass missed products".into());
+    }
+    let before = cpu_time()?;
+    let count = sides.run(side, CATALOG).await?;
+    let after = cpu_time()?;
+    if count != n as usize {
+        return Err(format!("streamed {count} of {n}").into());
+    }
+    if after.threads != before.threads {
+        return Err("a thread started or ended during the measured pass".into());
+    }
+    println!("cpu_ns={}", after.nanos.saturating_sub(before.nanos));
+    Ok(())
+}
+
+/// The CPU time of every thread of this process so far, and which threads there are.
+struct CpuTime {
+    nanos: u64,
+    threads: Vec<u64>,
+}
+
+/// From `/proc/self/task/*/schedstat`, whose first field is the time the thread spent on a CPU,
+/// in nanoseconds (`/proc/self/stat` counts in clock ticks, 10 ms, too coarse for a page). A
+/// thread that ends takes its time with it, so [`cpu_child`] checks that the set is the same
+/// before and after.
+fn cpu_time() -> Result<CpuTime> {
+    let mut time = CpuTime {
+        nanos: 0,
+        threads: Vec::new(),
+    };
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let task = task?;
+        let schedstat = std::fs::read_to_string(task.path().join("schedstat"))?;
+        time.nanos += schedstat
+            .split_whitespace()
+            .next()
+            .ok_or("an empty schedstat")?
+            .parse::<u64>()?;
+        time.threads
+            .push(task.file_name().to_string_lossy().parse::<u64>()?);
+    }
+    time.threads.sort_unstable();
+    Ok(time)
+}
+
+/// The four sides, set up against one server: each streams a whole catalog and counts it.
+struct Sides {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    generated: dintero_products_client::Client,
+    sdk: dintero_products::Client,
+}
+
+impl Sides {
+    /// `token` serves (a) and (b); the SDK fetches its own with the client credentials.
+    fn new(base: &str, id: &str, secret: &str, token: &str) -> Result<Self> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+        let generated = dintero_products_client::Client::new_with_client(
+            base,
+            reqwest::Client::builder()
+                .default_headers(headers)
+                .build()?,
+            dintero_products_client::Hooks::none(),
+        );
+        // As `client_for` sets it up.
+        let sdk = dintero_products::Client::builder()
+            .account_id(ACCOUNT)
+            .client_credentials(id, secret)
+            .base_url(base)
+            .retry_policy(RetryPolicy::default())
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Self {
+            http: reqwest::Client::new(),
+            base: base.to_string(),
+            token: token.to_string(),
+            generated,
+            sdk,
+        })
+    }
+
+    /// Streams `catalog` with side (a), (b), (c) or (c) without prefetch (0 to 3).
+    async fn run(&self, side: usize, catalog: &str) -> Result<usize> {
+        match side {
+            0 => raw_loop(&self.http, &self.base, &self.token, catalog).await,
+            1 => generated_loop(&self.generated, catalog).await,
+            2 => sdk_stream(&self.sdk, catalog, true).await,
+            3 => sdk_stream(&self.sdk, catalog, false).await,
+            _ => Err(format!("no side {side}").into()),
+        }
+    }
 }
 
 async fn token(fake: &FakeServer) -> Result<String> {
@@ -501,8 +697,8 @@ impl Tally {
     }
 }
 
-async fn raw_loop(http: &reqwest::Client, base: &str, token: &str) -> Result<usize> {
-    let url = format!("{base}/accounts/{ACCOUNT}/products/catalogs/{CATALOG}/products");
+async fn raw_loop(http: &reqwest::Client, base: &str, token: &str, catalog: &str) -> Result<usize> {
+    let url = format!("{base}/accounts/{ACCOUNT}/products/catalogs/{catalog}/products");
     let (mut tally, mut cursor) = (Tally::default(), None::<String>);
     loop {
         let mut request = http.get(&url).bearer_auth(token).query(&[("limit", "100")]);
@@ -518,13 +714,13 @@ async fn raw_loop(http: &reqwest::Client, base: &str, token: &str) -> Result<usi
     }
 }
 
-async fn generated_loop(client: &dintero_products_client::Client) -> Result<usize> {
+async fn generated_loop(client: &dintero_products_client::Client, catalog: &str) -> Result<usize> {
     let (mut tally, mut cursor) = (Tally::default(), None::<String>);
     loop {
         let mut request = client
             .list_products()
             .aid(ACCOUNT)
-            .catalog_id(CATALOG)
+            .catalog_id(catalog)
             .limit(NonZeroU64::new(100).ok_or("100 is not zero")?);
         if let Some(cursor) = &cursor {
             request = request.starting_after(cursor.as_str());
@@ -537,10 +733,14 @@ async fn generated_loop(client: &dintero_products_client::Client) -> Result<usiz
     }
 }
 
-async fn sdk_stream(client: &dintero_products::Client, prefetch: bool) -> Result<usize> {
+async fn sdk_stream(
+    client: &dintero_products::Client,
+    catalog: &str,
+    prefetch: bool,
+) -> Result<usize> {
     let mut tally = Tally::default();
     let mut items = client
-        .products(CATALOG)
+        .products(catalog)
         .list()
         .limit(PageSize::MAX)
         .prefetch(prefetch)

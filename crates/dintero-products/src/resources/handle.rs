@@ -160,6 +160,11 @@ pub(super) fn page_of<Raw, T>(
     next: Option<String>,
     wrap: impl Fn(Raw) -> Result<T>,
 ) -> Result<Page<T>> {
-    let items = raw.into_iter().map(wrap).collect::<Result<_>>()?;
+    // Sized once: collecting into a `Result` drops the size hint, and the vector then grows by
+    // doubling, moving every item each time (measured: a few percent of a page's CPU time).
+    let mut items = Vec::with_capacity(raw.len());
+    for raw in raw {
+        items.push(wrap(raw)?);
+    }
     Ok(Page::new(items, next))
 }

@@ -106,7 +106,7 @@ macro_rules! named_resource {
         impl $Object {
             /// Wraps what the API returned; without its id the object is not usable.
             pub(crate) fn from_raw(raw: types::$Raw) -> Result<Self> {
-                let id = raw.$id_field.clone().ok_or(Error::Incomplete {
+                let id = raw.$id_field.clone().ok_or_else(|| Error::Incomplete {
                     what: $what,
                     missing: stringify!($id_field),
                 })?;

@@ -30,7 +30,7 @@ impl TryFrom<types::ProductDetails> for Product {
 impl Product {
     /// Wraps what the API returned; a product without its `product_id` is not usable.
     pub(crate) fn from_raw(raw: types::ProductDetails) -> Result<Self> {
-        let id = raw.product_id.clone().ok_or(Error::Incomplete {
+        let id = raw.product_id.clone().ok_or_else(|| Error::Incomplete {
             what: "product",
             missing: "product_id",
         })?;
