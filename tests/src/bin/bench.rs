@@ -523,19 +523,24 @@ async fn cpu_child_run(fake: &FakeServer, token: &str, side: usize, n: u32) -> R
         .map(|w| w.replace("{side}", letter))
         .chain([std::env::current_exe()?.to_string_lossy().into_owned()]);
     let program = words.next().ok_or("no program")?;
-    let output = tokio::process::Command::new(program)
-        .args(words)
-        .args([
-            flag,
-            &side.to_string(),
-            &fake.base_url(),
-            fake.client_id(),
-            fake.client_secret(),
-            token,
-            &n.to_string(),
-        ])
-        .output()
-        .await?;
+    let mut child = tokio::process::Command::new(program);
+    child.args(words).args([
+        flag,
+        &side.to_string(),
+        &fake.base_url(),
+        fake.client_id(),
+        fake.client_secret(),
+        token,
+        &n.to_string(),
+    ]);
+    Ok(Duration::from_nanos(
+        child_reports(child, flag, "cpu_ns").await?,
+    ))
+}
+
+/// Runs `child` (this program with `flag`) and reads the number it prints as `key=N`.
+async fn child_reports(mut child: tokio::process::Command, flag: &str, key: &str) -> Result<u64> {
+    let output = child.output().await?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!(
@@ -544,13 +549,13 @@ async fn cpu_child_run(fake: &FakeServer, token: &str, side: usize, n: u32) -> R
         )
         .into());
     }
-    let nanos: u64 = stdout
+    let prefix = format!("{key}=");
+    Ok(stdout
         .lines()
-        .find_map(|l| l.strip_prefix("cpu_ns="))
-        .ok_or("no cpu_ns line")?
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .ok_or_else(|| format!("no {key} line"))?
         .trim()
-        .parse()?;
-    Ok(Duration::from_nanos(nanos))
+        .parse()?)
 }
 
 /// The child: one warm-up pass over a small catalog, then the CPU time of one pass over the
@@ -797,30 +802,15 @@ async fn memory(sizes: [u32; 2]) -> Result<Vec<u64>> {
 
 /// Runs this program as a child with `flag` against `fake`, and reads the peak RSS it reports.
 async fn child_peak(fake: &FakeServer, flag: &str, n: u32) -> Result<u64> {
-    let output = tokio::process::Command::new(std::env::current_exe()?)
-        .args([
-            flag,
-            &fake.base_url(),
-            fake.client_id(),
-            fake.client_secret(),
-            &n.to_string(),
-        ])
-        .output()
-        .await?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(format!(
-            "{flag} child failed: {stdout} {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    Ok(stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("peak_rss_kib="))
-        .ok_or("no peak_rss_kib line")?
-        .trim()
-        .parse()?)
+    let mut child = tokio::process::Command::new(std::env::current_exe()?);
+    child.args([
+        flag,
+        &fake.base_url(),
+        fake.client_id(),
+        fake.client_secret(),
+        &n.to_string(),
+    ]);
+    child_reports(child, flag, "peak_rss_kib").await
 }
 
 /// This process's peak resident memory, from `/proc/self/status`.

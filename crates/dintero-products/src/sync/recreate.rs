@@ -30,7 +30,7 @@ pub(crate) async fn recreate(
 ) -> Result<Written<Product>> {
     let id = new.checked_id()?.ok_or_else(|| {
         Error::InvalidInput(InvalidInput::missing(
-            "product id",
+            Products::ID_WHAT,
             "a recreate needs one: set it with `.id(..)`",
         ))
     })?;
