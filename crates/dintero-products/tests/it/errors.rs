@@ -91,6 +91,29 @@ async fn predicates_follow_the_status() {
             .await
             .unwrap_err();
         assert!(check(&error), "{status}: {error:?}");
+        // An answer from the API is none of the kinds that fail before or around a request.
+        assert!(
+            !error.is_config()
+                && !error.is_invalid_input()
+                && !error.is_auth()
+                && !error.is_request_build(),
+            "{status}: {error:?}"
+        );
+    }
+}
+
+/// A client that cannot be built is a configuration error, and only that.
+#[test]
+fn a_bad_setting_is_a_configuration_error() {
+    for error in [
+        dintero_products::Client::builder().build().unwrap_err(),
+        builder("ftp://example.com").build().unwrap_err(),
+    ] {
+        assert!(error.is_config(), "{error:?}");
+        assert!(
+            !error.is_invalid_input() && !error.is_auth() && !error.is_request_build(),
+            "{error:?}"
+        );
     }
 }
 

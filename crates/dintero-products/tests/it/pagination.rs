@@ -6,6 +6,7 @@ use common::*;
 use dintero_products::{Cursor, Error, Page, Pages};
 use futures::{Stream, StreamExt, TryStreamExt};
 use serde_json::json;
+use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -290,6 +291,32 @@ async fn streams_are_lazy() {
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
     assert!(h.api_requests().await.is_empty());
     drop(stream);
+}
+
+/// The items stream knows, at least, how many items of the page it holds are left; not how
+/// many pages follow.
+#[tokio::test]
+async fn the_items_stream_hints_the_rest_of_its_page() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![
+            (groups(&["B1", "B2", "B3"]), Some("k")),
+            (groups(&["B4"]), None),
+        ],
+    )
+    .await;
+    let mut items = h.client.groups().list().items();
+    assert_eq!(items.size_hint(), (0, None), "nothing fetched yet");
+    let mut hints = Vec::new();
+    while let Some(item) = tokio::time::timeout(Duration::from_secs(10), items.next())
+        .await
+        .expect("the stream answers")
+    {
+        item.unwrap();
+        hints.push(items.size_hint());
+    }
+    assert_eq!(hints, [(2, None), (1, None), (0, None), (0, None)]);
 }
 
 #[test]
