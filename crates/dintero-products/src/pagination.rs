@@ -13,21 +13,27 @@
 //! - A cursor the server sends twice is an error ([`Error::PaginationLoop`]), never an endless loop.
 //! - Filters and `limit` are sent again on every page; only the cursor changes.
 //! - After an error the stream yields it and ends.
-//! - With prefetch (the default), the next page is fetched while the consumer works through the
-//!   current one: one request ahead, no more. Turn it off with
-//!   [`prefetch(false)`](ListRequest::prefetch).
+//! - With prefetch (the default), the next page is requested as soon as the current one is
+//!   handed out: one request ahead, no more. [`pages`](ListRequest::pages) fetches it in a task
+//!   of its own, since a consumer works on a page without polling the stream;
+//!   [`items`](ListRequest::items) moves it along in its own task each time an item is taken.
+//!   Turn it off with [`prefetch(false)`](ListRequest::prefetch).
 //! - Streams are lazy: nothing is sent until the first poll.
 
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{Cursor, IntoChecked, PageSize};
 use futures::future::BoxFuture;
-use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
+use futures::stream::{Stream, TryStreamExt};
+use futures::task::AtomicWaker;
 use std::collections::HashSet;
 use std::fmt;
+use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker, ready};
 
 /// One page of a list, and where the list continues.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,31 +204,45 @@ impl<Op: ListOperation> ListRequest<Op> {
     }
 
     /// Every page, lazily, as a stream.
+    ///
+    /// With prefetch, the next page is fetched by a task of its own (spawned on the current
+    /// tokio runtime): a consumer works on a page without polling the stream, so only a task
+    /// can move the next one along meanwhile.
     pub fn pages(self) -> Pages<Op::Item> {
-        let state = match self.limit.transpose() {
-            Ok(_) if self.max_items == Some(0) => State::Done,
-            Ok(limit) => State::Ready(Box::new(Paginator {
-                client: self.client,
-                op: self.op,
-                limit,
-                cursor: self.start.clone(),
-                seen: self.start.iter().map(fingerprint).collect(),
-                remaining: self.max_items,
-                prefetch: self.prefetch,
-                in_flight: None,
-            })),
-            Err(invalid) => State::Failed(invalid.into()),
-        };
-        Pages {
-            inner: stream::unfold(state, State::step).boxed(),
-        }
+        self.stream(Ahead::Spawned)
     }
 
     /// Every item, lazily, as a stream.
+    ///
+    /// With prefetch, the next page is requested when the current one is handed out and is
+    /// moved along in this task, whenever the stream is polled for an item and the request has
+    /// something to do: a consumer polls once per item, so no second task (and none of its
+    /// wake-ups across threads) is needed.
     pub fn items(self) -> Items<Op::Item> {
         Items {
-            pages: self.pages(),
+            pages: self.stream(Ahead::InTask),
             current: Vec::new().into_iter(),
+        }
+    }
+
+    fn stream(self, ahead: Ahead) -> Pages<Op::Item> {
+        let (limit, failed) = match self.limit.transpose() {
+            Ok(limit) => (limit, None),
+            Err(invalid) => (None, Some(invalid.into())),
+        };
+        Pages {
+            inner: Box::new(Paginator {
+                seen: self.start.iter().map(fingerprint).collect(),
+                cursor: self.start,
+                client: self.client,
+                op: self.op,
+                limit,
+                remaining: self.max_items,
+                ahead: self.prefetch.then_some(ahead),
+                fetch: None,
+                failed,
+                done: self.max_items == Some(0),
+            }),
         }
     }
 
@@ -257,7 +277,7 @@ impl<Op: ListOperation> ListRequest<Op> {
 /// A stream of pages; see [`ListRequest::pages`].
 #[must_use = "streams do nothing unless polled"]
 pub struct Pages<T> {
-    inner: BoxStream<'static, Result<Page<T>>>,
+    inner: Box<dyn Source<T>>,
 }
 
 /// A stream of items; see [`ListRequest::items`].
@@ -273,13 +293,13 @@ pub struct Items<T> {
 }
 
 // Nothing in `Items` is pinned in place: the items are moved out of the `Vec`, and `Pages` is
-// `Unpin` (a `Box`). So it stays `Unpin` whatever `T` is, as it was as a boxed stream.
+// `Unpin` (a `Box`). So it stays `Unpin` whatever `T` is.
 impl<T> Unpin for Items<T> {}
 
 impl<T> Stream for Pages<T> {
     type Item = Result<Page<T>>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        self.inner.poll_page(cx)
     }
 }
 
@@ -289,6 +309,7 @@ impl<T> Stream for Items<T> {
         let this = self.get_mut();
         loop {
             if let Some(item) = this.current.next() {
+                this.pages.inner.drive(cx);
                 return Poll::Ready(Some(Ok(item)));
             }
             // After an error or the last page, `Pages` ends, and so does this.
@@ -317,30 +338,20 @@ impl<T> fmt::Debug for Items<T> {
     }
 }
 
-enum State<Op: ListOperation> {
-    Ready(Box<Paginator<Op>>),
-    Failed(Error),
-    Done,
+/// What [`Pages`] needs of the paginator, with the list operation's type erased.
+trait Source<T>: Send {
+    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<T>>>>;
+    /// Moves the page fetched ahead along, if it is waiting for this task.
+    fn drive(&mut self, cx: &mut Context<'_>);
 }
 
-impl<Op: ListOperation> State<Op> {
-    async fn step(self) -> Option<(Result<Page<Op::Item>>, Self)> {
-        match self {
-            State::Done => None,
-            State::Failed(error) => Some((Err(error), State::Done)),
-            State::Ready(mut paginator) => match paginator.next_page().await {
-                Ok((page, more)) => Some((
-                    Ok(page),
-                    if more {
-                        State::Ready(paginator)
-                    } else {
-                        State::Done
-                    },
-                )),
-                Err(error) => Some((Err(error), State::Done)),
-            },
-        }
-    }
+/// How the page after the one handed out is fetched, when prefetch is on.
+#[derive(Clone, Copy)]
+enum Ahead {
+    /// By a task of its own.
+    Spawned,
+    /// In the stream's task, by [`Source::drive`].
+    InTask,
 }
 
 /// The cursor-following loop.
@@ -353,31 +364,38 @@ struct Paginator<Op: ListOperation> {
     /// Fingerprints of every cursor sent so far: constant memory per page, however long the list.
     seen: HashSet<u64>,
     remaining: Option<usize>,
-    prefetch: bool,
-    in_flight: Option<Prefetch<Op::Item>>,
+    ahead: Option<Ahead>,
+    /// The request for the next page, if one was started.
+    fetch: Option<Fetch<Op::Item>>,
+    /// An invalid setting, yielded as the stream's only item.
+    failed: Option<Error>,
+    done: bool,
 }
 
 impl<Op: ListOperation> Paginator<Op> {
-    /// The next page, and whether another follows.
-    async fn next_page(&mut self) -> Result<(Page<Op::Item>, bool)> {
-        let prefetched = match self.in_flight.take() {
-            Some(prefetch) => prefetch.join().await,
-            None => None,
-        };
-        let mut page = match prefetched {
-            Some(result) => result?,
-            // No prefetch, or it was cancelled (its runtime shut down): fetch here.
-            None => {
-                self.op
-                    .fetch_page(&self.client, self.limit, self.cursor.as_ref())
-                    .await?
-            }
-        };
+    fn start_fetch(&self, how: Option<Ahead>) -> Fetch<Op::Item> {
+        let (op, client, limit, cursor) = (
+            self.op.clone(),
+            self.client.clone(),
+            self.limit,
+            self.cursor.clone(),
+        );
+        let future: BoxFuture<'static, _> =
+            Box::pin(async move { op.fetch_page(&client, limit, cursor.as_ref()).await });
+        // Spawning needs a tokio runtime; without one, the page is fetched in this task.
+        if let (Some(Ahead::Spawned), Ok(runtime)) = (how, tokio::runtime::Handle::try_current()) {
+            return Fetch::Spawned(runtime.spawn(future));
+        }
+        Fetch::InTask(InTask::new(future))
+    }
+
+    /// What a page means for the list: it is cut to `max_items`, and whether another follows.
+    fn take(&mut self, page: &mut Page<Op::Item>) -> Result<bool> {
         if let Some(remaining) = &mut self.remaining {
-            truncate(&mut page, *remaining);
+            truncate(page, *remaining);
             *remaining -= page.items.len();
         }
-        let more = match (&page.next_cursor, self.remaining) {
+        Ok(match (&page.next_cursor, self.remaining) {
             (_, Some(0)) => false,
             (Some(_), _) if page.items.is_empty() => false,
             (Some(next), _) => {
@@ -389,56 +407,169 @@ impl<Op: ListOperation> Paginator<Op> {
                 true
             }
             (None, _) => false,
-        };
-        if more {
-            self.cursor = page.next_cursor.clone();
-            // Prefetching needs a tokio runtime to spawn on; without one, pages are fetched
-            // when asked for.
-            if self.prefetch
-                && let Ok(runtime) = tokio::runtime::Handle::try_current()
-            {
-                self.in_flight = Some(Prefetch::spawn(
-                    &runtime,
-                    self.op.clone(),
-                    self.client.clone(),
-                    self.limit,
-                    self.cursor.clone(),
-                ));
+        })
+    }
+}
+
+impl<Op: ListOperation> Source<Op::Item> for Paginator<Op> {
+    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<Op::Item>>>> {
+        if let Some(error) = self.failed.take() {
+            self.done = true;
+            return Poll::Ready(Some(Err(error)));
+        }
+        loop {
+            if self.done {
+                return Poll::Ready(None);
             }
+            let fetch = match self.fetch.take() {
+                Some(fetch) => fetch,
+                None => self.start_fetch(None),
+            };
+            let outcome = ready!(self.fetch.insert(fetch).poll(cx));
+            self.fetch = None;
+            // A fetch cancelled with the runtime it ran on is started again here.
+            let Some(result) = outcome else { continue };
+            let more = result.and_then(|mut page| self.take(&mut page).map(|more| (page, more)));
+            let (page, more) = match more {
+                Ok(found) => found,
+                Err(error) => {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(error)));
+                }
+            };
+            if more {
+                self.cursor = page.next_cursor.clone();
+                if self.ahead.is_some() {
+                    // Started now, so the request is on its way while the page is consumed.
+                    let mut ahead = self.start_fetch(self.ahead);
+                    ahead.start(cx);
+                    self.fetch = Some(ahead);
+                }
+            } else {
+                self.done = true;
+            }
+            return Poll::Ready(Some(Ok(page)));
         }
-        Ok((page, more))
+    }
+
+    fn drive(&mut self, cx: &mut Context<'_>) {
+        if let Some(Fetch::InTask(fetch)) = &mut self.fetch {
+            fetch.drive(cx);
+        }
     }
 }
 
-/// A page being fetched in the background; dropping it cancels the fetch.
-struct Prefetch<T>(tokio::task::JoinHandle<Result<Page<T>>>);
+/// A page being fetched.
+enum Fetch<T> {
+    /// By a task of its own; dropping it cancels the task.
+    Spawned(tokio::task::JoinHandle<Result<Page<T>>>),
+    InTask(InTask<T>),
+}
 
-impl<T: Send + 'static> Prefetch<T> {
-    fn spawn<Op: ListOperation<Item = T>>(
-        runtime: &tokio::runtime::Handle,
-        op: Op,
-        client: Client,
-        limit: Option<PageSize>,
-        cursor: Option<Cursor>,
-    ) -> Self {
-        Self(runtime.spawn(async move { op.fetch_page(&client, limit, cursor.as_ref()).await }))
+impl<T> Fetch<T> {
+    /// Polls the fetch; `Ready(None)` when it was cancelled and must be started again.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<T>>>> {
+        match self {
+            Fetch::Spawned(task) => Poll::Ready(match ready!(Pin::new(task).poll(cx)) {
+                Ok(result) => Some(result),
+                Err(join_error) => match join_error.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    Err(_cancelled) => None,
+                },
+            }),
+            Fetch::InTask(fetch) => fetch.poll(cx),
+        }
     }
 
-    /// The prefetched page, or `None` if the task was cancelled before it finished.
-    async fn join(mut self) -> Option<Result<Page<T>>> {
-        match (&mut self.0).await {
-            Ok(result) => Some(result),
-            Err(join_error) => match join_error.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_cancelled) => None,
-            },
+    /// Gives an in-task fetch its first poll, which sends the request when a connection is free.
+    fn start(&mut self, cx: &mut Context<'_>) {
+        if let Fetch::InTask(fetch) = self {
+            fetch.drive(cx);
         }
     }
 }
 
-impl<T> Drop for Prefetch<T> {
+impl<T> Drop for Fetch<T> {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Fetch::Spawned(task) = self {
+            task.abort();
+        }
+    }
+}
+
+/// A page fetched in the stream's task.
+///
+/// Polled under its own waker, which notes that the request has something to do before it wakes
+/// the task, so that an item handed out polls the request only when that is so. It remembers the
+/// runtime it was started on: its timers and connections belong to that runtime, and a stream
+/// moved to another one starts the fetch again rather than poll them there.
+struct InTask<T> {
+    future: BoxFuture<'static, Result<Page<T>>>,
+    runtime: Option<tokio::runtime::Id>,
+    waker: Arc<Woken>,
+    result: Option<Result<Page<T>>>,
+}
+
+impl<T> InTask<T> {
+    fn new(future: BoxFuture<'static, Result<Page<T>>>) -> Self {
+        Self {
+            future,
+            runtime: current_runtime(),
+            waker: Arc::new(Woken {
+                woken: AtomicBool::new(true),
+                task: AtomicWaker::new(),
+            }),
+            result: None,
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<T>>>> {
+        if let Some(result) = self.result.take() {
+            return Poll::Ready(Some(result));
+        }
+        if self.runtime != current_runtime() {
+            return Poll::Ready(None);
+        }
+        self.waker.task.register(cx.waker());
+        self.waker.woken.store(false, Ordering::Relaxed);
+        let waker = Waker::from(self.waker.clone());
+        self.future
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .map(Some)
+    }
+
+    fn drive(&mut self, cx: &mut Context<'_>) {
+        if self.result.is_none()
+            && self.runtime == current_runtime()
+            && self.waker.woken.load(Ordering::Acquire)
+            && let Poll::Ready(Some(result)) = self.poll(cx)
+        {
+            self.result = Some(result);
+        }
+    }
+}
+
+fn current_runtime() -> Option<tokio::runtime::Id> {
+    tokio::runtime::Handle::try_current()
+        .ok()
+        .map(|runtime| runtime.id())
+}
+
+/// The waker of an [`InTask`] fetch: notes the wake-up, then wakes the stream's task.
+struct Woken {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for Woken {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
     }
 }
 

@@ -87,18 +87,20 @@ async fn main() -> Result<()> {
     }
 
     let pages = if quick { 20 } else { 50 };
-    let (sequential, prefetch) = prefetch(pages).await?;
-    println!("{pages} pages, 5 ms server latency + 5 ms consumer work per page");
-    println!(
-        "{:<34} {:>10.1}",
-        "sequential (prefetch off)",
-        sequential.as_secs_f64() * 1e3
-    );
-    println!(
-        "{:<34} {:>10.1}",
-        "facade with prefetch",
-        prefetch.as_secs_f64() * 1e3
-    );
+    let prefetched = prefetch(pages).await?;
+    println!("{pages} pages, 5 ms server latency + 5 ms consumer work per page (ms)");
+    println!("{:<34} {:>10} {:>10}", "stream", "sequential", "prefetch");
+    for (name, (off, on)) in ["pages()", "items() (1 ms per 20 items)"]
+        .iter()
+        .zip(prefetched)
+    {
+        println!(
+            "{:<34} {:>10.1} {:>10.1}",
+            name,
+            off.as_secs_f64() * 1e3,
+            on.as_secs_f64() * 1e3
+        );
+    }
     println!();
 
     let sizes: [u32; 2] = if quick {
@@ -179,10 +181,12 @@ async fn main() -> Result<()> {
     println!();
 
     print_throughput_ratios(raw, generated, facade, &cpu);
-    println!(
-        "ratio prefetch/sequential: {:.3}",
-        prefetch.as_secs_f64() / sequential.as_secs_f64()
-    );
+    for (name, (off, on)) in ["prefetch/sequential", "items prefetch/sequential"]
+        .iter()
+        .zip(prefetched)
+    {
+        println!("ratio {name}: {:.3}", on.as_secs_f64() / off.as_secs_f64());
+    }
     println!(
         "ratio memory {}/{}: {:.3}",
         short(sizes[1]),
@@ -756,8 +760,10 @@ async fn sdk_stream(
     Ok(tally.finish())
 }
 
-/// Wall time of the sequential stream and of the prefetching one, best of three each.
-async fn prefetch(pages: u32) -> Result<(Duration, Duration)> {
+/// Wall time of a stream with prefetch off and on, best of three each: `pages()` with the
+/// consumer's work after each page, then `items()` with the same work spread over the page
+/// (1 ms after every 20th item).
+async fn prefetch(pages: u32) -> Result<[(Duration, Duration); 2]> {
     let fake = FakeServer::builder()
         .latency(Duration::from_millis(5))
         .start()
@@ -766,16 +772,12 @@ async fn prefetch(pages: u32) -> Result<(Duration, Duration)> {
     fake.seed_products(ACCOUNT, CATALOG, pages * 100);
     let client = client_with(&fake, RetryPolicy::none(), Duration::from_secs(30));
     client.catalogs().list().send().await?; // fetch the token outside the timing
-    let mut best = [Duration::MAX; 2];
+    let list = |on| client.products(CATALOG).list().limit(100).prefetch(on);
+    let mut best = [[Duration::MAX; 2]; 2];
     for _ in 0..3 {
-        for (slot, on) in best.iter_mut().zip([false, true]) {
+        for (slot, on) in best[0].iter_mut().zip([false, true]) {
             let started = Instant::now();
-            let mut stream = client
-                .products(CATALOG)
-                .list()
-                .limit(100)
-                .prefetch(on)
-                .pages();
+            let mut stream = list(on).pages();
             let mut seen = 0;
             while let Some(page) = stream.try_next().await? {
                 seen += page.len();
@@ -784,8 +786,21 @@ async fn prefetch(pages: u32) -> Result<(Duration, Duration)> {
             assert_eq!(seen, pages as usize * 100);
             *slot = (*slot).min(started.elapsed());
         }
+        for (slot, on) in best[1].iter_mut().zip([false, true]) {
+            let started = Instant::now();
+            let mut stream = list(on).items();
+            let mut seen = 0;
+            while stream.try_next().await?.is_some() {
+                seen += 1;
+                if seen % 20 == 0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            assert_eq!(seen, pages as usize * 100);
+            *slot = (*slot).min(started.elapsed());
+        }
     }
-    Ok((best[0], best[1]))
+    Ok(best.map(|[off, on]| (off, on)))
 }
 
 /// Peak RSS (KiB) of a child process streaming each size from a fake server in this process.

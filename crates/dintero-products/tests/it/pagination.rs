@@ -283,6 +283,84 @@ async fn prefetch_requests_the_next_page_while_the_current_one_is_consumed() {
     assert_eq!(h.api_requests().await.len(), 1);
 }
 
+/// `items()` prefetches without a task of its own: the next page is requested when a page is
+/// handed out and moved along while items are taken, so it is already asked for by the time
+/// the consumer reaches the end of the page.
+#[tokio::test]
+async fn the_items_stream_prefetches_while_its_items_are_taken() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![
+            (groups(&["B1", "B2", "B3"]), Some("c1")),
+            (groups(&["B4"]), None),
+        ],
+    )
+    .await;
+    let mut items = h.client.groups().list().items();
+    for _ in 0..3 {
+        items.try_next().await.unwrap().unwrap();
+        // The consumer's work: it yields, as async work does, and its task is woken.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        h.api_requests().await.len(),
+        2,
+        "page two is requested before the consumer asks for it"
+    );
+    let rest: Vec<_> = items.try_collect().await.unwrap();
+    assert_eq!(rest.len(), 1);
+
+    // With prefetch off, the same consumer sends one request until it asks for more.
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![(groups(&["B1", "B2"]), Some("c1")), (groups(&["B3"]), None)],
+    )
+    .await;
+    let mut items = h.client.groups().list().prefetch(false).items();
+    for _ in 0..2 {
+        items.try_next().await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(h.api_requests().await.len(), 1);
+}
+
+/// An items stream taken to another runtime in the middle of a list starts its page fetched
+/// ahead again there, rather than poll the first runtime's timers and connections.
+#[test]
+fn an_items_stream_outlives_the_runtime_it_started_on() {
+    let first = tokio::runtime::Runtime::new().unwrap();
+    let (h, items) = first.block_on(async {
+        let h = Harness::start().await;
+        mount_groups(
+            &h,
+            vec![
+                (groups(&["B1"]), Some("c1")),
+                (groups(&["B2"]), Some("c2")),
+                (groups(&["B3"]), None),
+            ],
+        )
+        .await;
+        let mut items = h.client.groups().list().items();
+        let item = items.try_next().await.unwrap().unwrap();
+        assert_eq!(item.id(), "B1");
+        (h, items)
+    });
+    drop(first);
+
+    let second = tokio::runtime::Runtime::new().unwrap();
+    let rest: Vec<_> = second
+        .block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), items.try_collect::<Vec<_>>()).await
+        })
+        .expect("the stream answers")
+        .unwrap();
+    let rest: Vec<_> = rest.iter().map(|g| g.id().to_string()).collect();
+    assert_eq!(rest, ["B2", "B3"]);
+    drop(h);
+}
+
 #[tokio::test]
 async fn streams_are_lazy() {
     let h = Harness::start().await;
