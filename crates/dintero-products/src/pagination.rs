@@ -16,7 +16,7 @@
 //! - With prefetch (the default), the next page is requested as soon as the current one is
 //!   handed out: one request ahead, no more. [`pages`](ListRequest::pages) fetches it in a task
 //!   of its own, since a consumer works on a page without polling the stream;
-//!   [`items`](ListRequest::items) moves it along in its own task each time an item is taken.
+//!   [`items`](ListRequest::items) moves it along in the consumer's task as items are taken.
 //!   Turn it off with [`prefetch(false)`](ListRequest::prefetch).
 //! - Streams are lazy: nothing is sent until the first poll.
 

@@ -25,6 +25,26 @@ async fn mount_groups(h: &Harness, pages: Vec<(Vec<serde_json::Value>, Option<&'
         .await;
 }
 
+/// Two pages: B1 to B3, then B4.
+async fn mount_three_then_one(h: &Harness) {
+    mount_groups(
+        h,
+        vec![
+            (groups(&["B1", "B2", "B3"]), Some("c1")),
+            (groups(&["B4"]), None),
+        ],
+    )
+    .await;
+}
+
+/// `future`'s output, or a failed test after 10 seconds: a stream that loses its wake-up fails
+/// rather than hangs.
+async fn within<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(10), future)
+        .await
+        .expect("the stream answers")
+}
+
 fn ids(page: &Page<dintero_products::Group>) -> Vec<String> {
     page.items().iter().map(|g| g.id().to_string()).collect()
 }
@@ -289,17 +309,10 @@ async fn prefetch_requests_the_next_page_while_the_current_one_is_consumed() {
 #[tokio::test]
 async fn the_items_stream_prefetches_while_its_items_are_taken() {
     let h = Harness::start().await;
-    mount_groups(
-        &h,
-        vec![
-            (groups(&["B1", "B2", "B3"]), Some("c1")),
-            (groups(&["B4"]), None),
-        ],
-    )
-    .await;
+    mount_three_then_one(&h).await;
     let mut items = h.client.groups().list().items();
     for _ in 0..3 {
-        items.try_next().await.unwrap().unwrap();
+        within(items.try_next()).await.unwrap().unwrap();
         // The consumer's work: it yields, as async work does, and its task is woken.
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -308,7 +321,7 @@ async fn the_items_stream_prefetches_while_its_items_are_taken() {
         2,
         "page two is requested before the consumer asks for it"
     );
-    let rest: Vec<_> = items.try_collect().await.unwrap();
+    let rest: Vec<_> = within(items.try_collect()).await.unwrap();
     assert_eq!(rest.len(), 1);
 
     // With prefetch off, the same consumer sends one request until it asks for more.
@@ -320,7 +333,7 @@ async fn the_items_stream_prefetches_while_its_items_are_taken() {
     .await;
     let mut items = h.client.groups().list().prefetch(false).items();
     for _ in 0..2 {
-        items.try_next().await.unwrap().unwrap();
+        within(items.try_next()).await.unwrap().unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(h.api_requests().await.len(), 1);
@@ -366,10 +379,7 @@ where
 
     let second = tokio::runtime::Runtime::new().unwrap();
     let rest: Vec<T> = second
-        .block_on(async {
-            tokio::time::timeout(Duration::from_secs(10), (&mut stream).try_collect()).await
-        })
-        .expect("the stream answers")
+        .block_on(within((&mut stream).try_collect()))
         .unwrap();
     seen.extend(rest.iter().flat_map(ids_of));
     drop(h);
@@ -391,21 +401,11 @@ async fn streams_are_lazy() {
 #[tokio::test]
 async fn the_items_stream_hints_the_rest_of_its_page() {
     let h = Harness::start().await;
-    mount_groups(
-        &h,
-        vec![
-            (groups(&["B1", "B2", "B3"]), Some("k")),
-            (groups(&["B4"]), None),
-        ],
-    )
-    .await;
+    mount_three_then_one(&h).await;
     let mut items = h.client.groups().list().items();
     assert_eq!(items.size_hint(), (0, None), "nothing fetched yet");
     let mut hints = Vec::new();
-    while let Some(item) = tokio::time::timeout(Duration::from_secs(10), items.next())
-        .await
-        .expect("the stream answers")
-    {
+    while let Some(item) = within(items.next()).await {
         item.unwrap();
         hints.push(items.size_hint());
     }
