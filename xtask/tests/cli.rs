@@ -193,10 +193,14 @@ fn explain_names_each_pass_that_fired() {
         "guessed success 201 is now 2XX",
         "[shared-body-id-types]",
         "request body id now uses the new shared type `LocationId`",
+        "[keep-unknown-fields]",
+        "unknown fields kept: `additionalProperties: {}`",
         "[hand-written types] 5",
         "`AccountId` is the hand-written `crate::AccountId`",
         "[rewrites: strict-path-encoding] 1",
         "replaced by `crate::path::encode_path`",
+        "[rewrites: extra-fields-default] 7",
+        "`Location` implements `Default` with `is_available_for_shipping: defaults::default_bool::<true>()`",
     ] {
         assert!(
             stdout.contains(expected),

@@ -177,6 +177,8 @@ pub mod types {
         pub unit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unit_gross_price: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateProductBody {
         pub fn builder() -> builder::CreateProductBody {
@@ -197,6 +199,8 @@ pub mod types {
         pub style: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub variant: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Dimension {
         pub fn builder() -> builder::Dimension {
@@ -370,6 +374,8 @@ Following `rel` values are reserved for specific usage
         ///Specifies the media type of the link
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ImagesItem {
         pub fn builder() -> builder::ImagesItem {
@@ -401,6 +407,8 @@ An auto-generated location_id will be created if no location_id is provided
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number_of_items_in_storage: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ::std::default::Default for Location {
         fn default() -> Self {
@@ -410,6 +418,7 @@ An auto-generated location_id will be created if no location_id is provided
                 location_id: Default::default(),
                 location_name: Default::default(),
                 number_of_items_in_storage: Default::default(),
+                extra: Default::default(),
             }
         }
     }
@@ -443,6 +452,8 @@ An auto-generated location_id will be created if no location_id is provided
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub number_of_items_in_storage: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ::std::default::Default for LocationInput {
         fn default() -> Self {
@@ -452,6 +463,7 @@ An auto-generated location_id will be created if no location_id is provided
                 location_id: Default::default(),
                 location_name: Default::default(),
                 number_of_items_in_storage: Default::default(),
+                extra: Default::default(),
             }
         }
     }
@@ -535,6 +547,8 @@ An auto-generated location_id will be created if no location_id is provided
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ProductDetails {
         pub fn builder() -> builder::ProductDetails {
@@ -627,6 +641,8 @@ An auto-generated location_id will be created if no location_id is provided
         pub unit: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unit_gross_price: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ProductInput {
         pub fn builder() -> builder::ProductInput {
@@ -1282,6 +1298,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateProductBody {
             fn default() -> Self {
@@ -1299,6 +1319,7 @@ An auto-generated location_id will be created if no location_id is provided
                     stopping_at: Ok(Default::default()),
                     unit: Ok(Default::default()),
                     unit_gross_price: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1467,6 +1488,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateProductBody> for super::CreateProductBody {
             type Error = super::error::ConversionError;
@@ -1487,6 +1522,7 @@ An auto-generated location_id will be created if no location_id is provided
                     stopping_at: value.stopping_at?,
                     unit: value.unit?,
                     unit_gross_price: value.unit_gross_price?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1506,6 +1542,7 @@ An auto-generated location_id will be created if no location_id is provided
                     stopping_at: Ok(value.stopping_at),
                     unit: Ok(value.unit),
                     unit_gross_price: Ok(value.unit_gross_price),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1531,6 +1568,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Dimension {
             fn default() -> Self {
@@ -1540,6 +1581,7 @@ An auto-generated location_id will be created if no location_id is provided
                     size: Ok(Default::default()),
                     style: Ok(Default::default()),
                     variant: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1604,6 +1646,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Dimension> for super::Dimension {
             type Error = super::error::ConversionError;
@@ -1616,6 +1672,7 @@ An auto-generated location_id will be created if no location_id is provided
                     size: value.size?,
                     style: value.style?,
                     variant: value.variant?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1627,6 +1684,7 @@ An auto-generated location_id will be created if no location_id is provided
                     size: Ok(value.size),
                     style: Ok(value.style),
                     variant: Ok(value.variant),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2225,6 +2283,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ImagesItem {
             fn default() -> Self {
@@ -2233,6 +2295,7 @@ An auto-generated location_id will be created if no location_id is provided
                     rel: Ok(Default::default()),
                     title: Ok(Default::default()),
                     type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2285,6 +2348,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ImagesItem> for super::ImagesItem {
             type Error = super::error::ConversionError;
@@ -2296,6 +2373,7 @@ An auto-generated location_id will be created if no location_id is provided
                     rel: value.rel?,
                     title: value.title?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2306,6 +2384,7 @@ An auto-generated location_id will be created if no location_id is provided
                     rel: Ok(value.rel),
                     title: Ok(value.title),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2328,6 +2407,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Location {
             fn default() -> Self {
@@ -2339,6 +2422,7 @@ An auto-generated location_id will be created if no location_id is provided
                     location_id: Ok(Default::default()),
                     location_name: Ok(Default::default()),
                     number_of_items_in_storage: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2409,6 +2493,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Location> for super::Location {
             type Error = super::error::ConversionError;
@@ -2421,6 +2519,7 @@ An auto-generated location_id will be created if no location_id is provided
                     location_id: value.location_id?,
                     location_name: value.location_name?,
                     number_of_items_in_storage: value.number_of_items_in_storage?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2432,6 +2531,7 @@ An auto-generated location_id will be created if no location_id is provided
                     location_id: Ok(value.location_id),
                     location_name: Ok(value.location_name),
                     number_of_items_in_storage: Ok(value.number_of_items_in_storage),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2454,6 +2554,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for LocationInput {
             fn default() -> Self {
@@ -2465,6 +2569,7 @@ An auto-generated location_id will be created if no location_id is provided
                     location_id: Ok(Default::default()),
                     location_name: Ok(Default::default()),
                     number_of_items_in_storage: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2535,6 +2640,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<LocationInput> for super::LocationInput {
             type Error = super::error::ConversionError;
@@ -2547,6 +2666,7 @@ An auto-generated location_id will be created if no location_id is provided
                     location_id: value.location_id?,
                     location_name: value.location_name?,
                     number_of_items_in_storage: value.number_of_items_in_storage?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2558,6 +2678,7 @@ An auto-generated location_id will be created if no location_id is provided
                     location_id: Ok(value.location_id),
                     location_name: Ok(value.location_name),
                     number_of_items_in_storage: Ok(value.number_of_items_in_storage),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2644,6 +2765,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ProductDetails {
             fn default() -> Self {
@@ -2669,6 +2794,7 @@ An auto-generated location_id will be created if no location_id is provided
                     unit: Ok(Default::default()),
                     unit_gross_price: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2937,6 +3063,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ProductDetails> for super::ProductDetails {
             type Error = super::error::ConversionError;
@@ -2965,6 +3105,7 @@ An auto-generated location_id will be created if no location_id is provided
                     unit: value.unit?,
                     unit_gross_price: value.unit_gross_price?,
                     updated_at: value.updated_at?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2992,6 +3133,7 @@ An auto-generated location_id will be created if no location_id is provided
                     unit: Ok(value.unit),
                     unit_gross_price: Ok(value.unit_gross_price),
                     updated_at: Ok(value.updated_at),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -3278,6 +3420,10 @@ An auto-generated location_id will be created if no location_id is provided
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ProductInput {
             fn default() -> Self {
@@ -3293,6 +3439,7 @@ An auto-generated location_id will be created if no location_id is provided
                     stopping_at: Ok(Default::default()),
                     unit: Ok(Default::default()),
                     unit_gross_price: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3437,6 +3584,20 @@ An auto-generated location_id will be created if no location_id is provided
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ProductInput> for super::ProductInput {
             type Error = super::error::ConversionError;
@@ -3455,6 +3616,7 @@ An auto-generated location_id will be created if no location_id is provided
                     stopping_at: value.stopping_at?,
                     unit: value.unit?,
                     unit_gross_price: value.unit_gross_price?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -3472,6 +3634,7 @@ An auto-generated location_id will be created if no location_id is provided
                     stopping_at: Ok(value.stopping_at),
                     unit: Ok(value.unit),
                     unit_gross_price: Ok(value.unit_gross_price),
+                    extra: Ok(value.extra),
                 }
             }
         }

@@ -90,6 +90,7 @@ fn location_from_input(input: LocationInput) -> Location {
         location_id: input.location_id.map(String::from),
         location_name: input.location_name,
         number_of_items_in_storage: input.number_of_items_in_storage,
+        extra: input.extra,
     }
 }
 
@@ -428,6 +429,9 @@ impl Store {
             unit: body.unit,
             unit_gross_price: body.unit_gross_price,
             updated_at: Some(now),
+            // Fields the fake does not know are stored and returned, as a server that keeps
+            // what it is sent would.
+            extra: body.extra,
         };
         let rendered = ProductDetails {
             catalog_id: catalog.entity.catalog_id.clone(),
@@ -483,6 +487,7 @@ impl Store {
             unit: body.unit,
             unit_gross_price: body.unit_gross_price,
             updated_at: Some(bumped(current.updated_at)),
+            extra: body.extra,
             ..current
         };
         let stored = ProductDetails {

@@ -20,6 +20,10 @@ use std::time::Duration;
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Any error, boxed: what a [`try_modify`](crate::Products::try_modify) closure returns, so
+/// that `?` works on any error type inside it and the closure's type is inferred.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// What went wrong.
 ///
 /// Each failure that involved a response keeps its HTTP status ([`Error::status`]); the
@@ -149,6 +153,12 @@ pub enum Error {
     #[error("the desired products could not be read")]
     Source(#[source] Box<dyn std::error::Error + Send + Sync>),
 
+    /// The closure of a [`try_modify`](crate::Products::try_modify) returned an error (the
+    /// source); the object was read, and nothing was written. A closure that returns this
+    /// crate's [`Error`] or an [`InvalidInput`] gets that error back unwrapped instead.
+    #[error("the change was given up by its closure; nothing was written")]
+    Change(#[source] BoxError),
+
     /// A catalog job refused to do something it could not undo; nothing was sent.
     #[error("refused: {0}")]
     Refused(crate::sync::Refusal),
@@ -227,6 +237,7 @@ impl Error {
             | Error::Incomplete { .. }
             | Error::PaginationLoop { .. }
             | Error::Source(_)
+            | Error::Change(_)
             | Error::Refused(_)
             | Error::Journal(_) => None,
             Error::Recreate { source, .. } => source.status(),
@@ -247,6 +258,12 @@ impl Error {
     /// refused (401) is [`is_unauthorized`](Self::is_unauthorized).
     pub fn is_auth(&self) -> bool {
         matches!(self, Error::Auth(_))
+    }
+
+    /// Whether a [`try_modify`](crate::Products::try_modify) closure gave its change up
+    /// ([`Error::Change`]); nothing was written.
+    pub fn is_change(&self) -> bool {
+        matches!(self, Error::Change(_))
     }
 
     /// Whether the request could not be built ([`Error::RequestBuild`]); nothing was sent.
@@ -323,6 +340,18 @@ impl Error {
             Error::Api(e) => e.retry_after,
             Error::Auth(e) => e.retry_after,
             _ => None,
+        }
+    }
+
+    /// The error of a change closure: this crate's own errors come back as they were, any
+    /// other is an [`Error::Change`].
+    pub(crate) fn from_change(error: BoxError) -> Self {
+        match error.downcast::<Error>() {
+            Ok(error) => *error,
+            Err(error) => match error.downcast::<InvalidInput>() {
+                Ok(invalid) => Error::InvalidInput(*invalid),
+                Err(other) => Error::Change(other),
+            },
         }
     }
 

@@ -62,7 +62,15 @@
 //!   - a prune deletes only what was truly read: a failing source fails the plan, an empty one
 //!     never prunes, and deletes beyond [`MaxDeletes`] are refused;
 //!   - prices are checked before sending (not negative, at most [`Price::MAX_MINOR_UNITS`]), and
-//!     a well-formed currency the SDK does not list is carried, never dropped.
+//!     a well-formed currency the SDK does not list is carried, never dropped;
+//!   - what the SDK cannot interpret is sent back exactly as the server sent it: a price it
+//!     cannot read (a currency such as `nok`), fields it does not know (the generated types'
+//!     `extra` maps), a location id it would not send of its own;
+//!   - a write that could not apply all it was asked says so ([`Written::PartlyApplied`]).
+//! - **Written as you think.** [`Products::try_modify`] lets the change fail with nothing
+//!   written; [`Write::modify`] infers its closure's type; every write takes ids as `&str`;
+//!   [`BulkWriter::run_stream`] writes from a `Stream`; [`Price`] shows and parses major units
+//!   (`"1 499,00 NOK"`); [`Product::stock`] and [`Product::stock_at`] answer stock questions.
 //! - **Tracing.** Each HTTP attempt is a `dintero_products.request` span with the operation, the
 //!   method, the attempt number, the status and the duration.
 //!
@@ -73,6 +81,8 @@
 //!
 //! - The next request sends the response's `starting_after` exactly as the server gave it. It is
 //!   opaque: not necessarily the last item's id.
+//! - The streams ask for pages of 100 (the most the API serves) unless a `limit` is set;
+//!   `send` keeps the server's default (10).
 //! - A page shorter than the `limit` is not the end of the list.
 //! - A missing or empty cursor, or an empty page, is the end.
 //! - A cursor the server repeats is an error ([`Error::PaginationLoop`]), never an endless loop.
@@ -113,11 +123,11 @@ mod transport;
 
 pub use auth::Secret;
 pub use bulk::{
-    BulkRun, BulkWriter, Change, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Outcome, Write, WriteKind,
+    BulkRun, BulkWriter, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Outcome, Write, WriteKind,
 };
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use dintero_products_client::LocationId;
-pub use error::{ApiError, AuthError, Error, InvalidInput, Result};
+pub use error::{ApiError, AuthError, BoxError, Error, InvalidInput, Result};
 pub use fields::{Field, FieldSet};
 pub use ids::{
     AccountId, CatalogId, Cursor, GroupId, IntoChecked, MAX_ID_CHARS, PageSize, ProductId,

@@ -161,7 +161,20 @@ impl<Op: ListOperation> ListRequest<Op> {
         }
     }
 
-    /// Items per page, 1 to 100 (the server's default is 10). Checked before any request.
+    /// Items per page, 1 to 100, checked before any request. Without it, [`send`](Self::send)
+    /// gets the server's default page (10 items), and the streams ([`pages`](Self::pages),
+    /// [`items`](Self::items), [`collect_all`](Self::collect_all)) ask for the largest page,
+    /// [`PageSize::MAX`] (or [`max_items`](Self::max_items) when that is fewer): a stream reads
+    /// the whole list, and ten times the requests buy nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+    /// // 274 products: 3 requests of up to 100, not 28 of 10.
+    /// let all = client.products("S23").list().collect_all().await?;
+    /// // One page of 25.
+    /// let first = client.products("S23").list().limit(25).send().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn limit<N: IntoChecked<PageSize>>(mut self, n: N) -> Self {
         self.limit = Some(n.into_checked());
         self
@@ -227,7 +240,7 @@ impl<Op: ListOperation> ListRequest<Op> {
 
     fn stream(self, ahead: Ahead) -> Pages<Op::Item> {
         let (limit, failed) = match self.limit.transpose() {
-            Ok(limit) => (limit, None),
+            Ok(limit) => (limit.or_else(|| stream_page_size(self.max_items)), None),
             Err(invalid) => (None, Some(invalid.into())),
         };
         Pages {
@@ -272,6 +285,15 @@ impl<Op: ListOperation> ListRequest<Op> {
             id: id.to_string(),
         })
     }
+}
+
+/// The page a stream asks for when the caller chose none: the largest, or `max_items` when
+/// fewer are wanted (`None` only for 0, where nothing is sent).
+fn stream_page_size(max_items: Option<usize>) -> Option<PageSize> {
+    let wanted = max_items.map_or(PageSize::MAX.get().into(), |max| {
+        max.min(PageSize::MAX.get().into())
+    });
+    PageSize::try_from(wanted).ok()
 }
 
 /// A stream of pages; see [`ListRequest::pages`].

@@ -58,6 +58,7 @@ async fn modify_keeps_every_field_it_does_not_touch() {
         is_available_for_pickup: true,
         is_available_for_shipping: false,
         number_of_items_in_storage: Some(15),
+        extra: Default::default(),
     };
     let products = client.products(CATALOG);
     let before = products
@@ -129,7 +130,7 @@ async fn a_rate_limited_bulk_job_slows_down_as_a_whole_and_loses_nothing() {
         .bulk()
         .concurrency(16)
         .rate_limiter(limiter.clone())
-        .run((0..300).map(|i| Write::Create(chair(i))))
+        .run((0..300).map(|i| Write::create(chair(i))))
         .collect()
         .await;
     let took = started.elapsed();
@@ -153,13 +154,11 @@ async fn a_rate_limited_bulk_job_slows_down_as_a_whole_and_loses_nothing() {
 async fn writes_to_one_id_are_applied_in_order() {
     let fake = fake_with_catalog().await;
     let client = client_for(&fake);
-    let writes = (0..20).map(|i| -> Write<Products> {
+    let writes = (0..20).map(|i| {
         if i == 0 {
-            Write::Create(NewProduct::new("v0").id("SAME"))
+            Write::create(NewProduct::new("v0").id("SAME"))
         } else {
-            Write::modify("SAME".parse().unwrap(), move |p: &mut ProductUpdate| {
-                p.name = Some(format!("v{i}"));
-            })
+            Write::modify("SAME", move |p| p.name = Some(format!("v{i}")))
         }
     });
     let outcomes: Vec<_> = client
@@ -797,7 +796,7 @@ async fn a_prune_beyond_its_limit_is_refused() {
     let products = client.products(CATALOG);
     let created: Vec<_> = products
         .bulk()
-        .run((0..20).map(|i| Write::Create(chair(i))))
+        .run((0..20).map(|i| Write::create(chair(i))))
         .collect()
         .await;
     assert!(created.iter().all(|o| o.result.is_ok()));
@@ -1005,6 +1004,7 @@ mod managed_fields {
                 size: dimension[2].clone(),
                 style: dimension[3].clone(),
                 variant: dimension[4].clone(),
+                extra: Default::default(),
             };
             f.dimension = Some(d).filter(|d| *d != types::Dimension::default());
             f.images = images.map(|hrefs| types::Images(hrefs.into_iter().map(|h| types::ImagesItem {
@@ -1012,6 +1012,7 @@ mod managed_fields {
                 rel: None,
                 title: None,
                 type_: None,
+                extra: Default::default(),
             }).collect()));
             f.locations = locations.map(|ls| {
                 let mut seen = std::collections::HashSet::new();

@@ -2,4 +2,5 @@
 //! once rather than once per file.
 
 mod e2e;
+mod ergonomics;
 mod jobs;

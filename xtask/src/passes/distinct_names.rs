@@ -4,8 +4,8 @@
 //! accessors) and `Error`, and re-exports the generated types as `dintero_products::types`.
 //! Dintero's schemas of the same names would make two public types share a name; this pass gives
 //! those schemas names that say what they are (the fields of a product, the error body) and
-//! rewrites every `$ref` to them. It runs last, so the names the earlier passes derive from a
-//! schema's name (`CatalogInput`, ...) stay as they are.
+//! rewrites every `$ref` to them. It runs after the passes that derive names from a schema's
+//! name (`CatalogInput`, ...), so those stay as they are.
 
 use super::{Log, Pass};
 use crate::spec;

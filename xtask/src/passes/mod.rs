@@ -4,6 +4,7 @@
 
 mod distinct_names;
 mod guessed_success_codes;
+mod keep_unknown_fields;
 mod lenient_responses;
 mod name_inline_responses;
 mod read_only;
@@ -53,7 +54,8 @@ pub struct Pass {
 
 /// The pipeline, in order. Later passes rely on earlier ones: names come from renamed
 /// operationIds, guessed success codes are ranges before one success type is chosen, and the
-/// request/response split must precede the passes that edit one side.
+/// request/response split must precede the passes that edit one side, and `keep-unknown-fields`
+/// runs after every split and rename, on the final schema names.
 pub const PASSES: &[Pass] = &[
     ref_siblings::PASS,
     regex_format::PASS,
@@ -67,6 +69,7 @@ pub const PASSES: &[Pass] = &[
     read_only::PASS,
     lenient_responses::PASS,
     distinct_names::PASS,
+    keep_unknown_fields::PASS,
 ];
 
 /// Runs the given passes over `doc`, in the order given: the pipeline, or (in tests) the

@@ -39,7 +39,7 @@ fn is_structured(schema: &Value) -> bool {
 }
 
 /// The name of the envelope's one array property, if `schema` is a list envelope.
-fn envelope_array(schema: &Value) -> Option<String> {
+pub(super) fn envelope_array(schema: &Value) -> Option<String> {
     let properties = schema.get("properties")?.as_object()?;
     let mut arrays = properties
         .iter()

@@ -336,6 +336,12 @@ impl Job<'_> {
                 plural(applied.groups),
             ),
         };
+        // Rare (another writer changed a product's groups between the plan and the write),
+        // so said only when it happened.
+        let text = match applied.not_applied.len() {
+            0 => text,
+            n => format!("{text}; {n} partly applied (groups not changed)"),
+        };
         let mut out = Output::open(None)?;
         line(&mut out, &text)?;
         out.commit()

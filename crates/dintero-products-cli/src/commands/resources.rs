@@ -112,7 +112,7 @@ pub(crate) async fn products(
                 .products(catalog.as_str())
                 .bulk()
                 .concurrency(usize::from(concurrency))
-                .run(ids.into_iter().map(Write::Delete).collect::<Vec<_>>());
+                .run(ids.into_iter().map(Write::delete).collect::<Vec<_>>());
             let mut out = Output::open(None)?;
             let mut failed = 0;
             while let Some(outcome) = run.next().await {

@@ -220,6 +220,7 @@ impl<R: io::Read> CsvProducts<R> {
             size,
             style,
             variant,
+            extra: Default::default(),
         };
         fields.dimension = Some(dimension).filter(|d| *d != types::Dimension::default());
 

@@ -123,6 +123,7 @@ impl Line {
             size: d.size.flatten(),
             style: d.style.flatten(),
             variant: d.variant.flatten(),
+            extra: Default::default(),
         });
         types::ProductDetails {
             product_id: Some(product_id),

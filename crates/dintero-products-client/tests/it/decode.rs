@@ -40,6 +40,78 @@ fn product_example_decodes_with_groups_images_and_locations() {
 }
 
 #[test]
+fn a_products_unknown_fields_survive_a_round_trip() {
+    let mut sent = serde_json::json!({
+        "product_id": "Stol22",
+        "a_field_added_next_year": {"nested": true},
+        "dimension": {"color": "red", "weight": 3},
+        "images": [{"href": "https://example.dintero.com/a.png", "alt": "A chair"}],
+        "locations": [{"location_id": "SC_Oslo", "aisle": 7}]
+    });
+    let product: types::ProductDetails = serde_json::from_value(sent.clone()).unwrap();
+    assert_eq!(
+        product.extra["a_field_added_next_year"],
+        serde_json::json!({"nested": true})
+    );
+    // Defaults the spec states are filled in on the way in, as before.
+    sent["is_virtual_product"] = false.into();
+    sent["locations"][0]["is_available_for_pickup"] = false.into();
+    sent["locations"][0]["is_available_for_shipping"] = true.into();
+    assert_eq!(serde_json::to_value(&product).unwrap(), sent);
+    let input: types::ProductInput = serde_json::from_value(sent.clone()).unwrap();
+    assert_eq!(input.locations[0].extra["aisle"], 7);
+}
+
+#[test]
+fn keeping_unknown_fields_keeps_default_and_the_builders() {
+    // `Default` is what serde makes of `{}`: the spec's defaults, no unknown fields.
+    let location = types::LocationInput::default();
+    assert_eq!(
+        location,
+        serde_json::from_str::<types::LocationInput>("{}").unwrap()
+    );
+    assert!(location.is_available_for_shipping);
+    assert!(location.extra.is_empty());
+    assert_eq!(
+        types::Location::default(),
+        serde_json::from_str::<types::Location>("{}").unwrap()
+    );
+    assert_eq!(
+        types::ProductDetails::default(),
+        serde_json::from_str::<types::ProductDetails>("{}").unwrap()
+    );
+    assert_eq!(
+        types::ProductInput::default(),
+        serde_json::from_str::<types::ProductInput>("{}").unwrap()
+    );
+    assert_eq!(
+        types::CreateProductBody::default(),
+        serde_json::from_str::<types::CreateProductBody>("{}").unwrap()
+    );
+    // A flattened map accepts its absence without `#[serde(default)]`.
+    let dimension = serde_json::from_str::<types::Dimension>("{}").unwrap();
+    assert_eq!(dimension, types::Dimension::default());
+
+    // The builders no longer demand the map of unknown fields.
+    let product: types::ProductDetails = types::ProductDetails::builder()
+        .product_id(Some("Stol22".to_string()))
+        .try_into()
+        .unwrap();
+    assert!(product.extra.is_empty());
+    let location: types::LocationInput = types::LocationInput::builder().try_into().unwrap();
+    assert_eq!(location, types::LocationInput::default());
+    let dimension: types::Dimension = types::Dimension::builder().try_into().unwrap();
+    assert_eq!(dimension, types::Dimension::default());
+    let image: types::ImagesItem = types::ImagesItem::builder()
+        .href("https://example.dintero.com/a.png")
+        .try_into()
+        .unwrap();
+    assert!(image.extra.is_empty());
+    // A required field is still required.
+    assert!(types::ImagesItem::try_from(types::ImagesItem::builder()).is_err());
+}
+
+#[test]
 fn single_resource_examples_decode() {
     let catalog: types::CatalogResponse = example("catalog_created.json");
     assert_eq!(catalog.catalog_id.as_deref(), Some("S23"));
@@ -126,6 +198,7 @@ fn body_ids_are_the_same_types_as_the_parameters() {
         is_available_for_pickup: false,
         is_available_for_shipping: true,
         number_of_items_in_storage: None,
+        extra: Default::default(),
     };
     let group = types::CreateGroupBody {
         group_id: Some(GroupId::new("B1").unwrap()),

@@ -163,6 +163,7 @@ impl Store {
             .filter_map(|&l| LOCATIONS.get(l))
             .zip(0i64..)
             .map(|(&(id, name, pickup), k)| Location {
+                extra: Default::default(),
                 is_available_for_pickup: pickup,
                 is_available_for_shipping: true,
                 location_id: Some(id.to_owned()),

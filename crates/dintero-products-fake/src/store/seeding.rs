@@ -183,6 +183,7 @@ impl Store {
             id: Some(derived_uuid(self.seed, salt, n)),
             is_virtual_product: false,
             locations: vec![Location {
+                extra: Default::default(),
                 is_available_for_pickup: n.is_multiple_of(2),
                 is_available_for_shipping: true,
                 location_id: Some("LOC001".to_owned()),

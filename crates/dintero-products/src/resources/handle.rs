@@ -82,6 +82,33 @@ macro_rules! handle_methods {
                 id: I,
                 change: impl FnOnce(&mut $Update),
             ) -> Result<Written<$Item>> {
+                self.try_modify(id, |update| {
+                    change(update);
+                    Ok(())
+                })
+                .await
+            }
+
+            #[doc = concat!("As [`modify`](Self::modify), with a closure that can give the change up: when it")]
+            /// returns an error, nothing is written and the call fails with it (this crate's
+            /// [`Error`](crate::Error) and [`InvalidInput`](crate::InvalidInput) as they are,
+            /// any other error as [`Error::Change`](crate::Error::Change)). `?` works on any
+            /// error type inside the closure.
+            ///
+            /// ```no_run
+            /// # async fn run(client: dintero_products::Client) -> dintero_products::Result<()> {
+            #[doc = concat!("client.", $handle, ".try_modify(\"C1\", |u| {")]
+            ///     let name = u.name.as_deref().ok_or("it has no name to change")?;
+            ///     u.name = Some(name.to_uppercase());
+            ///     Ok(())
+            /// }).await?;
+            /// # Ok(()) }
+            /// ```
+            pub async fn try_modify<I: IntoChecked<$Id>>(
+                &self,
+                id: I,
+                change: impl FnOnce(&mut $Update) -> Result<(), crate::BoxError>,
+            ) -> Result<Written<$Item>> {
                 super::modify(self, &id.into_checked()?, change).await
             }
 

@@ -18,6 +18,7 @@ pub use products::{ListProducts, NewProduct, Product, ProductUpdate, Products};
 
 use crate::client::Client;
 use crate::error::{Error, InvalidInput, Result};
+use crate::fields::FieldSet;
 use futures::future::BoxFuture;
 use sealed::{Body, Object};
 use std::fmt;
@@ -32,7 +33,7 @@ pub trait Resource: sealed::Ops {
     /// Its id, such as [`ProductId`](crate::ProductId).
     type Id: Clone + Eq + Hash + fmt::Display + fmt::Debug + Send + Sync + 'static;
     /// What creates one, such as [`NewProduct`].
-    type New: sealed::Body<Id = Self::Id, Update = Self::Update>
+    type New: sealed::Body<Id = Self::Id, Update = Self::Update, Item = Self::Item>
         + Clone
         + fmt::Debug
         + Send
@@ -56,6 +57,7 @@ pub(crate) mod sealed {
     pub trait Body {
         type Id;
         type Update;
+        type Item;
         /// The id it asks for (`None` when the server is to choose one), once the body is
         /// checked: an invalid value given to its builder is the error.
         fn checked_id(&self) -> Result<Option<Self::Id>>;
@@ -65,6 +67,12 @@ pub(crate) mod sealed {
         /// [`NewProduct::get_managed_fields`](crate::NewProduct::get_managed_fields); for the others,
         /// the fields it sets); the others stay.
         fn merge_into(&self, update: &mut Self::Update);
+        /// What this body manages that an update of `current` cannot apply (a product's
+        /// groups, when they differ from `current`'s).
+        fn not_applied_to(&self, current: &Self::Item) -> FieldSet {
+            let _ = current;
+            FieldSet::EMPTY
+        }
     }
 
     /// The operations the generic jobs are built from. In a private module, so that nobody
@@ -106,7 +114,7 @@ pub(crate) mod sealed {
         where
             Self: Resource;
         /// Deletes the object `new` names and creates it again; see
-        /// [`Write::Recreate`](crate::Write::Recreate). Only products can be.
+        /// [`Write::recreate`](crate::Write::recreate). Only products can be.
         fn recreate_item<'a>(
             &'a self,
             new: <Self as Resource>::New,
@@ -137,6 +145,7 @@ pub(crate) mod sealed {
 ///     Written::Created(p) => println!("created {}", p.id()),
 ///     Written::Updated(p) => println!("updated {}", p.id()),
 ///     Written::Unchanged(_) => println!("nothing to do"),
+///     Written::PartlyApplied { not_applied, .. } => println!("not applied: {not_applied:?}"),
 ///     other => println!("{other:?}"),
 /// }
 /// # Ok(()) }
@@ -155,6 +164,19 @@ pub enum Written<T> {
     /// The object was deleted and created again (a product whose groups changed; its Dintero
     /// `id` and `created_at` are new).
     Recreated(T),
+    /// The object existed, and not all that was asked could be written: the API cannot
+    /// change `not_applied` on an existing object (a product's groups: see
+    /// [`Write::recreate`](crate::Write::recreate) for the way that can). The rest was
+    /// written, when `changed`.
+    PartlyApplied {
+        /// The object as the API last returned it.
+        item: T,
+        /// Whether the fields that could be written were changed (`false`: they held what was
+        /// asked already).
+        changed: bool,
+        /// What was asked and not applied.
+        not_applied: FieldSet,
+    },
 }
 
 impl<T> Written<T> {
@@ -165,7 +187,8 @@ impl<T> Written<T> {
             | Written::Updated(t)
             | Written::Unchanged(t)
             | Written::Deleted(t)
-            | Written::Recreated(t) => t,
+            | Written::Recreated(t)
+            | Written::PartlyApplied { item: t, .. } => t,
         }
     }
 
@@ -176,13 +199,39 @@ impl<T> Written<T> {
             | Written::Updated(t)
             | Written::Unchanged(t)
             | Written::Deleted(t)
-            | Written::Recreated(t) => t,
+            | Written::Recreated(t)
+            | Written::PartlyApplied { item: t, .. } => t,
         }
     }
 
     /// Whether anything was sent that changed the object.
     pub fn changed(&self) -> bool {
-        !matches!(self, Written::Unchanged(_))
+        match self {
+            Written::Unchanged(_) => false,
+            Written::PartlyApplied { changed, .. } => *changed,
+            _ => true,
+        }
+    }
+
+    /// What was asked and not applied: empty unless [`Written::PartlyApplied`].
+    pub fn not_applied(&self) -> FieldSet {
+        match self {
+            Written::PartlyApplied { not_applied, .. } => *not_applied,
+            _ => FieldSet::EMPTY,
+        }
+    }
+
+    /// `Updated` or `Unchanged`, or `PartlyApplied` when something asked was not applied.
+    fn kept_or_updated(item: T, changed: bool, not_applied: FieldSet) -> Self {
+        match (changed, not_applied.is_empty()) {
+            (true, true) => Written::Updated(item),
+            (false, true) => Written::Unchanged(item),
+            (changed, false) => Written::PartlyApplied {
+                item,
+                changed,
+                not_applied,
+            },
+        }
     }
 }
 
@@ -190,16 +239,16 @@ impl<T> Written<T> {
 const UPSERT_ROUNDS: usize = 3;
 
 /// Reads the object, lets `change` edit its writable fields, and writes them all back; writes
-/// nothing when `change` changed nothing.
+/// nothing when `change` changed nothing or gave the change up.
 pub(crate) async fn modify<R: Resource>(
     resource: &R,
     id: &R::Id,
-    change: impl FnOnce(&mut R::Update),
+    change: impl FnOnce(&mut R::Update) -> Result<(), crate::BoxError>,
 ) -> Result<Written<R::Item>> {
     let current = resource.get_item(id).await?;
     let before = current.to_update();
     let mut update = before.clone();
-    change(&mut update);
+    change(&mut update).map_err(Error::from_change)?;
     if update == before {
         return Ok(Written::Unchanged(current));
     }
@@ -226,14 +275,15 @@ pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Wri
         round += 1;
         let error = match resource.get_item(&id).await {
             Ok(current) => {
+                let not_applied = new.not_applied_to(&current);
                 let before = current.to_update();
                 let mut update = before.clone();
                 new.merge_into(&mut update);
                 if update == before {
-                    return Ok(Written::Unchanged(current));
+                    return Ok(Written::kept_or_updated(current, false, not_applied));
                 }
                 match resource.replace_item(&id, update).await {
-                    Ok(item) => return Ok(Written::Updated(item)),
+                    Ok(item) => return Ok(Written::kept_or_updated(item, true, not_applied)),
                     Err(e) if e.is_not_found() => e, // deleted meanwhile: create it
                     Err(e) => return Err(e),
                 }

@@ -229,6 +229,7 @@ macro_rules! named_resource {
         impl super::sealed::Body for $New {
             type Id = $Id;
             type Update = $Update;
+            type Item = $Object;
             fn checked_id(&self) -> Result<Option<$Id>> {
                 Ok(self.id.clone().transpose()?)
             }

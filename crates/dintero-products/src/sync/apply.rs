@@ -50,8 +50,8 @@ impl CatalogSync {
             .groups
             .iter()
             .map(|change| match change {
-                GroupChange::Create(g) => (Action::Create, Write::Create(g.clone())),
-                GroupChange::Rename(g) => (Action::Update, Write::Upsert(g.clone())),
+                GroupChange::Create(g) => (Action::Create, Write::create(g.clone())),
+                GroupChange::Rename(g) => (Action::Update, Write::upsert(g.clone())),
             })
             .collect();
         let mut run = groups
@@ -92,7 +92,15 @@ impl CatalogSync {
             let Some(id) = outcome.id else { continue }; // planned products all have ids
             let (action, tag) = outcome.tag;
             let (changed, result) = match outcome.result {
-                Ok(written) => (written.changed(), Ok(())),
+                Ok(written) => {
+                    let not_applied = written.not_applied();
+                    if !not_applied.is_empty() {
+                        report
+                            .not_applied
+                            .push((Target::Product(id.clone()), not_applied));
+                    }
+                    (written.changed(), Ok(()))
+                }
                 // Already gone (an interrupted run deleted it) is what a delete wants.
                 Err(e) if outcome.kind == WriteKind::Delete && e.is_not_found() => (true, Ok(())),
                 Err(e) => (false, Err(e)),
@@ -184,9 +192,9 @@ fn writes(
                     return None;
                 }
                 let write = match planned.action {
-                    Action::Update => Write::Upsert(product),
-                    Action::Recreate => Write::Recreate(product),
-                    Action::Create | Action::Delete => Write::Create(product),
+                    Action::Update => Write::upsert(product),
+                    Action::Recreate => Write::recreate(product),
+                    Action::Create | Action::Delete => Write::create(product),
                 };
                 Some(((planned.action, tag), write))
             }
@@ -204,7 +212,7 @@ fn writes(
             Vec::new()
         };
         ids.into_iter()
-            .map(|id| ((Action::Delete, None), Write::Delete(id)))
+            .map(|id| ((Action::Delete, None), Write::delete(id)))
     });
     changes.chain(deletes)
 }

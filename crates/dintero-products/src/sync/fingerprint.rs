@@ -108,6 +108,7 @@ mod tests {
                 rel: None,
                 title: None,
                 type_: None,
+                extra: Default::default(),
             }])
         };
         let location = |items| types::LocationInput {
@@ -122,6 +123,7 @@ mod tests {
             size: Some(format!("s{v}")),
             style: Some(format!("t{v}")),
             variant: Some(format!("v{v}")),
+            extra: Default::default(),
         };
         let make = |v: &str, n: i64, flag: bool| {
             NewProduct::new(format!("n{v}"))

@@ -2,6 +2,7 @@
 
 use super::plan::{Action, Consent};
 use crate::error::Error;
+use crate::fields::FieldSet;
 use crate::ids::{GroupId, ProductId};
 use std::fmt;
 
@@ -40,6 +41,9 @@ pub struct SyncReport {
     pub deleted: usize,
     /// Groups created or renamed.
     pub groups: usize,
+    /// Writes that went through in part: what they asked and could not apply (a product's
+    /// groups, changed by another writer between the plan and the write).
+    pub not_applied: Vec<(Target, FieldSet)>,
     /// Changes left untouched for want of consent, with the consents missing.
     pub held_back: Vec<(ProductId, Vec<Consent>)>,
     /// The writes that failed. A recreate that failed says whether its product was restored
@@ -63,10 +67,13 @@ impl SyncReport {
         }
     }
 
-    /// Whether every planned change was made: no write failed, none was held back, and the
-    /// source was read to its end.
+    /// Whether every planned change was made: no write failed or went through in part, none
+    /// was held back, and the source was read to its end.
     pub fn is_success(&self) -> bool {
-        self.failed.is_empty() && self.held_back.is_empty() && self.unread.is_none()
+        self.failed.is_empty()
+            && self.not_applied.is_empty()
+            && self.held_back.is_empty()
+            && self.unread.is_none()
     }
 }
 
@@ -108,7 +115,15 @@ mod tests {
     }
 
     #[test]
-    fn held_back_or_unread_is_no_success() {
+    fn held_back_or_unread_or_partly_applied_is_no_success() {
+        let report = SyncReport {
+            not_applied: vec![(
+                Target::Product(ProductId::new("P").unwrap()),
+                FieldSet::from(crate::Field::Groups),
+            )],
+            ..SyncReport::default()
+        };
+        assert!(!report.is_success());
         let mut report = SyncReport::default();
         report
             .held_back

@@ -266,3 +266,97 @@ async fn create_once_looks_before_sending_again() {
         .count();
     assert_eq!(posts, 1);
 }
+
+/// A product as another client may have stored it: a currency the SDK cannot read, fields it
+/// does not know (at the top, in a location, in `dimension`), and a location id it would not
+/// send of its own.
+fn product_with_what_the_sdk_cannot_read() -> serde_json::Value {
+    json!({
+        "product_id": "Stol22",
+        "product_name": "Stablestol",
+        "unit_gross_price": 10900,
+        "currency": "nok",
+        "ean": "7038010012345",
+        "dimension": {"color": "red", "material": "oak"},
+        "locations": [
+            {"location_id": " OSL", "number_of_items_in_storage": 3, "aisle": 12},
+            {"location_id": "BGO", "number_of_items_in_storage": 4}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn modify_sends_back_what_the_sdk_cannot_read_exactly_as_it_came() {
+    let h = Harness::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/catalogs/S23/products")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"products": [product_with_what_the_sdk_cannot_read()]})),
+        )
+        .mount(&h.server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(api("/catalogs/S23/products/Stol22")))
+        .respond_with(|request: &Request| {
+            let mut body: serde_json::Value = request.body_json().unwrap();
+            body["product_id"] = json!("Stol22");
+            ResponseTemplate::new(200).set_body_json(body)
+        })
+        .mount(&h.server)
+        .await;
+    let stored = h.client.products("S23").get("Stol22").await.unwrap();
+    assert_eq!(stored.price(), None);
+    assert_eq!(stored.stock(), Some(7));
+
+    h.client
+        .products("S23")
+        .modify("Stol22", |u| u.description = Some("Eik".into()))
+        .await
+        .unwrap();
+    let requests = h.api_requests().await;
+    let put = requests
+        .iter()
+        .find(|r| r.method.as_str() == "PUT")
+        .unwrap();
+    let sent: serde_json::Value = put.body_json().unwrap();
+    assert_eq!(sent["description"], "Eik");
+    assert_eq!(sent["currency"], "nok");
+    assert_eq!(sent["unit_gross_price"], 10900);
+    assert_eq!(sent["ean"], "7038010012345");
+    assert_eq!(
+        sent["dimension"],
+        json!({"color": "red", "material": "oak"})
+    );
+    assert_eq!(sent["locations"][0]["location_id"], " OSL");
+    assert_eq!(sent["locations"][0]["aisle"], 12);
+    assert_eq!(sent["locations"][0]["number_of_items_in_storage"], 3);
+    assert_eq!(sent["locations"][1]["location_id"], "BGO");
+}
+
+#[tokio::test]
+async fn a_product_copied_with_to_new_keeps_what_the_sdk_cannot_read() {
+    let raw: dintero_products::types::ProductDetails =
+        serde_json::from_value(product_with_what_the_sdk_cannot_read()).unwrap();
+    let product = dintero_products::Product::try_from(raw).unwrap();
+    let h = Harness::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/catalogs/S24/products")))
+        .respond_with(|request: &Request| {
+            ResponseTemplate::new(200)
+                .set_body_json(request.body_json::<serde_json::Value>().unwrap())
+        })
+        .mount(&h.server)
+        .await;
+    h.client
+        .products("S24")
+        .create(product.to_new())
+        .await
+        .unwrap();
+    let requests = h.api_requests().await;
+    let sent: serde_json::Value = requests[0].body_json().unwrap();
+    assert_eq!(sent["ean"], "7038010012345");
+    assert_eq!(sent["currency"], "nok");
+    assert_eq!(sent["unit_gross_price"], 10900);
+    assert_eq!(sent["locations"][0]["aisle"], 12);
+}

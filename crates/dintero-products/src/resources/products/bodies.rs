@@ -8,6 +8,7 @@ use crate::ids::{GroupId, IntoChecked, ProductId};
 use crate::price::Price;
 use crate::resources::sealed::Body;
 use chrono::{DateTime, Utc};
+use dintero_products_client::LocationId;
 use dintero_products_client::types;
 
 /// A product's writable fields: the body of [`Products::replace`](super::Products::replace), and what
@@ -31,6 +32,11 @@ pub struct ProductUpdate {
     /// A description.
     pub description: Option<String>,
     /// The gross unit price and its currency.
+    ///
+    /// A price the SDK could not read from a fetched product (a currency code such as `nok`,
+    /// or an amount without a currency) is kept apart and sent back as it was while this
+    /// stays `None`, so that a write of other fields never drops it: set a price to replace
+    /// it, or call [`clear_price`](Self::clear_price) to remove it.
     pub price: Option<Price>,
     /// The unit type, such as `stk`.
     pub unit: Option<String>,
@@ -46,6 +52,20 @@ pub struct ProductUpdate {
     pub images: Option<types::Images>,
     /// Where the product is stocked.
     pub locations: Option<Vec<types::LocationInput>>,
+    /// What a fetched product held that the SDK cannot read, sent back as it was.
+    pub(super) kept: Kept,
+}
+
+/// The parts of a fetched product the SDK cannot interpret, carried so that a write built from
+/// it (modify, upsert, a sync, a replace from [`Product::to_update`]) sends them back exactly as
+/// the server sent them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Kept {
+    /// The amount and currency as the API sent them, when they are not a [`Price`]: sent while
+    /// [`ProductUpdate::price`] is `None`.
+    pub(super) price: Option<(Option<i64>, Option<String>)>,
+    /// The product's fields the SDK does not know (the generated type's `extra`).
+    pub(super) fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The setters of the writable product fields, for [`ProductUpdate`] itself and for
@@ -122,6 +142,68 @@ impl ProductUpdate {
 
     product_field_setters!();
 
+    /// Sets the items in storage at one location: the location's count when the update has
+    /// that location, else a new location with only its id and count (shipping and pickup as
+    /// the API defaults them). The other locations stay. Fails, changing nothing, for an id the
+    /// API would refuse.
+    ///
+    /// ```
+    /// use dintero_products::ProductUpdate;
+    ///
+    /// let mut update = ProductUpdate::new();
+    /// update.set_stock("OSL", 12)?;
+    /// update.set_stock("OSL", 10)?;
+    /// let locations = update.locations.as_deref().unwrap_or_default();
+    /// assert_eq!(locations.len(), 1);
+    /// assert_eq!(locations[0].number_of_items_in_storage, Some(10));
+    /// assert!(update.set_stock(" OSL", 1).is_err());
+    /// # Ok::<(), dintero_products::InvalidInput>(())
+    /// ```
+    pub fn set_stock<I: IntoChecked<LocationId>>(
+        &mut self,
+        location_id: I,
+        count: i64,
+    ) -> Result<(), InvalidInput> {
+        let id = location_id.into_checked()?;
+        let locations = self.locations.get_or_insert_with(Vec::new);
+        match locations
+            .iter_mut()
+            .find(|l| l.location_id.as_ref() == Some(&id))
+        {
+            Some(location) => location.number_of_items_in_storage = Some(count),
+            None => locations.push(types::LocationInput {
+                location_id: Some(id),
+                number_of_items_in_storage: Some(count),
+                ..Default::default()
+            }),
+        }
+        Ok(())
+    }
+
+    /// Removes the price: unsets [`price`](Self::price), and drops a price the SDK could not
+    /// read that a fetched product held (which `price = None` alone keeps).
+    ///
+    /// ```
+    /// use dintero_products::{Currency, Price, ProductUpdate};
+    ///
+    /// let mut update = ProductUpdate::new().price(Price::new(100, Currency::NOK));
+    /// update.clear_price();
+    /// assert_eq!(update, ProductUpdate::new());
+    /// ```
+    pub fn clear_price(&mut self) {
+        self.price = None;
+        self.kept.price = None;
+    }
+
+    /// The update of a fetched product: `price` as the SDK reads it, and the amount and
+    /// currency as sent when it cannot.
+    pub(super) fn with_kept_price(mut self, amount: Option<i64>, currency: Option<&str>) -> Self {
+        if self.price.is_none() && (amount.is_some() || currency.is_some()) {
+            self.kept.price = Some((amount, currency.map(str::to_string)));
+        }
+        self
+    }
+
     /// Copies one field from `given`, unset included (an unset field in `given` clears it
     /// here); every other field stays. For the parts of `dimension`, only that part is copied.
     ///
@@ -136,7 +218,10 @@ impl ProductUpdate {
         match field {
             Field::Name => self.name.clone_from(&given.name),
             Field::Description => self.description.clone_from(&given.description),
-            Field::Price => self.price = given.price,
+            Field::Price => {
+                self.price = given.price;
+                self.kept.price.clone_from(&given.kept.price);
+            }
             Field::Unit => self.unit.clone_from(&given.unit),
             Field::Virtual => self.is_virtual = given.is_virtual,
             Field::StartingAt => self.starting_at = given.starting_at,
@@ -169,7 +254,10 @@ impl ProductUpdate {
         let set = [
             (Field::Name, self.name.is_some()),
             (Field::Description, self.description.is_some()),
-            (Field::Price, self.price.is_some()),
+            (
+                Field::Price,
+                self.price.is_some() || self.kept.price.is_some(),
+            ),
             (Field::Unit, self.unit.is_some()),
             (Field::Virtual, self.is_virtual.is_some()),
             (Field::StartingAt, self.starting_at.is_some()),
@@ -191,11 +279,19 @@ impl ProductUpdate {
     }
 
     pub(super) fn into_body(self) -> types::ProductInput {
+        let (unit_gross_price, currency) = match (self.price, self.kept.price) {
+            (Some(price), _) => (
+                Some(price.minor_units()),
+                Some(price.currency().to_string()),
+            ),
+            (None, Some(kept)) => kept,
+            (None, None) => (None, None),
+        };
         types::ProductInput {
             product_name: self.name,
             description: self.description,
-            unit_gross_price: self.price.map(|p| p.minor_units()),
-            currency: self.price.map(|p| p.currency().to_string()),
+            unit_gross_price,
+            currency,
             unit: self.unit,
             is_virtual_product: self.is_virtual.unwrap_or_default(),
             starting_at: self.starting_at,
@@ -203,6 +299,7 @@ impl ProductUpdate {
             dimension: self.dimension,
             images: self.images,
             locations: self.locations.unwrap_or_default(),
+            extra: self.kept.fields,
         }
     }
 }
@@ -407,6 +504,9 @@ impl NewProduct {
         for field in managed.iter() {
             fields.set_from(field, &self.fields);
         }
+        // Not a field a row manages: whatever the product held that the SDK does not know
+        // goes with it (a recreate, a copy made by `to_new`).
+        fields.kept.fields = self.fields.kept.fields;
         let f = fields.into_body();
         Ok(types::CreateProductBody {
             product_id,
@@ -422,6 +522,7 @@ impl NewProduct {
             dimension: f.dimension,
             images: f.images,
             locations: f.locations,
+            extra: f.extra,
         })
     }
 }
@@ -429,6 +530,18 @@ impl NewProduct {
 impl crate::resources::sealed::Body for NewProduct {
     type Id = ProductId;
     type Update = ProductUpdate;
+    type Item = Product;
+
+    fn not_applied_to(&self, current: &Product) -> FieldSet {
+        let wanted: std::collections::BTreeSet<&str> =
+            self.group_ids().map(GroupId::as_str).collect();
+        let held: std::collections::BTreeSet<&str> = current.group_ids().collect();
+        if self.get_managed_fields().contains(Field::Groups) && wanted != held {
+            FieldSet::from(Field::Groups)
+        } else {
+            FieldSet::EMPTY
+        }
+    }
 
     fn checked_id(&self) -> Result<Option<ProductId>> {
         self.check()?;

@@ -1,5 +1,6 @@
 //! The product as Dintero returns it.
 
+use super::bodies::Kept;
 use super::{NewProduct, ProductUpdate};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, ProductId};
@@ -58,6 +59,45 @@ impl Product {
         Some(Price::new(self.raw.unit_gross_price?, currency))
     }
 
+    /// The items in storage, over every location that reports a count; `None` when none does
+    /// (a product without stock figures is not the same as one out of stock).
+    ///
+    /// ```
+    /// use dintero_products::{Product, types};
+    ///
+    /// let mut raw = types::ProductDetails { product_id: Some("C1".into()), ..Default::default() };
+    /// for (id, count) in [("OSL", Some(3)), ("BGO", Some(4)), ("TRD", None)] {
+    ///     raw.locations.push(types::Location {
+    ///         location_id: Some(id.into()),
+    ///         number_of_items_in_storage: count,
+    ///         ..Default::default()
+    ///     });
+    /// }
+    /// let product = Product::try_from(raw)?;
+    /// assert_eq!(product.stock(), Some(7));
+    /// assert_eq!(product.stock_at("BGO"), Some(4));
+    /// assert_eq!(product.stock_at("TRD"), None); // no count reported
+    /// assert_eq!(product.stock_at("SVG"), None); // not stocked there
+    /// # Ok::<(), dintero_products::Error>(())
+    /// ```
+    pub fn stock(&self) -> Option<i64> {
+        self.raw
+            .locations
+            .iter()
+            .filter_map(|l| l.number_of_items_in_storage)
+            .reduce(i64::saturating_add)
+    }
+
+    /// The items in storage at one location, when the product is stocked there and the
+    /// location reports a count.
+    pub fn stock_at(&self, location_id: &str) -> Option<i64> {
+        self.raw
+            .locations
+            .iter()
+            .find(|l| l.location_id.as_deref() == Some(location_id))?
+            .number_of_items_in_storage
+    }
+
     /// The unit type, such as `stk`.
     pub fn unit(&self) -> Option<&str> {
         self.raw.unit.as_deref()
@@ -105,6 +145,23 @@ impl Product {
 
     /// The product's writable fields as an update that keeps them all: change what you want
     /// and pass it to [`Products::replace`](super::Products::replace). (That is what [`Products::modify`](super::Products::modify) does.)
+    ///
+    /// What the SDK cannot interpret is in it too, and sent back as it came: a price it cannot
+    /// read, fields it does not know.
+    ///
+    /// ```
+    /// use dintero_products::{Field, Product, types};
+    ///
+    /// let raw: types::ProductDetails = serde_json::from_str(
+    ///     r#"{"product_id": "C1", "unit_gross_price": 10900, "currency": "nok", "ean": "7038010012345"}"#,
+    /// )?;
+    /// let product = Product::try_from(raw)?;
+    /// assert_eq!(product.price(), None); // `nok` is no ISO 4217 code
+    /// let update = product.to_update();
+    /// assert!(update.present_fields().contains(Field::Price)); // kept, sent back as it came
+    /// assert_eq!(product.raw().extra["ean"], "7038010012345");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_update(&self) -> ProductUpdate {
         let r = &self.raw;
         ProductUpdate {
@@ -118,7 +175,12 @@ impl Product {
             dimension: r.dimension.clone(),
             images: r.images.clone(),
             locations: Some(r.locations.iter().map(location_input).collect()),
+            kept: Kept {
+                price: None,
+                fields: r.extra.clone(),
+            },
         }
+        .with_kept_price(r.unit_gross_price, r.currency.as_deref())
     }
 
     /// The product as a create that would make it again, id and groups included: to copy it
@@ -139,17 +201,24 @@ impl crate::resources::sealed::Object for Product {
     }
 }
 
-/// A location as returned, as a location to send. An id the API returned but the SDK would not
-/// send (surrounding spaces, say) is left out rather than failing the whole product.
+/// A location as returned, as a location to send, with the fields the SDK does not know. An id
+/// the API returned but the SDK would not send of its own (surrounding spaces, say) goes back
+/// as it came, among those fields, rather than be dropped (the API would then make a new id).
 fn location_input(l: &types::Location) -> types::LocationInput {
+    let mut extra = l.extra.clone();
+    let location_id = l.location_id.as_deref().and_then(|id| {
+        let checked = crate::LocationId::new(id).ok();
+        if checked.is_none() {
+            extra.insert("location_id".into(), id.into());
+        }
+        checked
+    });
     types::LocationInput {
         is_available_for_pickup: l.is_available_for_pickup,
         is_available_for_shipping: l.is_available_for_shipping,
-        location_id: l
-            .location_id
-            .as_deref()
-            .and_then(|id| crate::LocationId::new(id).ok()),
+        location_id,
         location_name: l.location_name.clone(),
         number_of_items_in_storage: l.number_of_items_in_storage,
+        extra,
     }
 }
