@@ -550,10 +550,18 @@ mod tests {
         }
     "#;
 
-    fn rewrite(source: &str) -> Result<(String, Vec<String>), String> {
+    /// `source` after the rewrite `run`, formatted, with its notes.
+    fn rewritten(
+        run: fn(&mut syn::File) -> Result<Vec<String>, String>,
+        source: &str,
+    ) -> Result<(String, Vec<String>), String> {
         let mut file: syn::File = syn::parse_str(source).unwrap();
-        let notes = strict_path_encoding(&mut file)?;
+        let notes = run(&mut file)?;
         Ok((prettyplease::unparse(&file), notes))
+    }
+
+    fn rewrite(source: &str) -> Result<(String, Vec<String>), String> {
+        rewritten(strict_path_encoding, source)
     }
 
     #[test]
@@ -713,9 +721,7 @@ mod tests {
     "#;
 
     fn rewrite_extra(source: &str) -> Result<(String, Vec<String>), String> {
-        let mut file: syn::File = syn::parse_str(source).unwrap();
-        let notes = extra_fields_default(&mut file)?;
-        Ok((prettyplease::unparse(&file), notes))
+        rewritten(extra_fields_default, source)
     }
 
     #[test]

@@ -28,12 +28,18 @@ fn product_lists(requests: &[RecordedRequest]) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn streams_page_by_100_and_one_page_keeps_the_servers_default() {
+/// A fake whose catalog holds `n` seeded products, and a client for it.
+async fn fake_with_products(n: u32) -> (FakeServer, dintero_products::Client) {
     let fake = FakeServer::start().await;
     fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    fake.seed_products(ACCOUNT, CATALOG, 274);
+    fake.seed_products(ACCOUNT, CATALOG, n);
     let client = client_for(&fake);
+    (fake, client)
+}
+
+#[tokio::test]
+async fn streams_page_by_100_and_one_page_keeps_the_servers_default() {
+    let (fake, client) = fake_with_products(274).await;
     let products = client.products(CATALOG);
 
     fake.clear_requests();
@@ -73,9 +79,7 @@ async fn streams_page_by_100_and_one_page_keeps_the_servers_default() {
 }
 
 async fn fake_with_chair() -> (FakeServer, dintero_products::Client) {
-    let fake = FakeServer::start().await;
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    let client = client_for(&fake);
+    let (fake, client) = fake_with_products(0).await;
     for group in ["B1", "B2"] {
         client
             .groups()
@@ -159,10 +163,7 @@ async fn a_change_given_up_by_its_closure_sends_nothing() {
 
 #[tokio::test]
 async fn a_bulk_job_runs_from_a_stream_of_the_catalog_without_collecting_it() {
-    let fake = FakeServer::start().await;
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    fake.seed_products(ACCOUNT, CATALOG, 150);
-    let client = client_for(&fake);
+    let (_fake, client) = fake_with_products(150).await;
     let products = client.products(CATALOG);
     let before: Vec<_> = products.list().collect_all().await.unwrap();
 
@@ -246,9 +247,7 @@ fn assert_kept(raw: &types::ProductDetails) {
 
 #[tokio::test]
 async fn what_the_sdk_cannot_read_is_kept_through_an_upsert_a_sync_and_a_recreate() {
-    let fake = FakeServer::start().await;
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    let client = client_for(&fake);
+    let (_fake, client) = fake_with_products(0).await;
     client
         .groups()
         .create(NewGroup::new("B1").id("B1"))
@@ -294,9 +293,7 @@ async fn what_the_sdk_cannot_read_is_kept_through_an_upsert_a_sync_and_a_recreat
 
 #[tokio::test]
 async fn a_price_in_a_currency_the_sdk_cannot_read_is_kept_through_a_modify() {
-    let fake = FakeServer::start().await;
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    let client = client_for(&fake);
+    let (_fake, client) = fake_with_products(0).await;
     store_what_the_sdk_cannot_read(&client).await;
     let products = client.products(CATALOG);
     let stored = products.get("C1").await.unwrap();
