@@ -13,6 +13,17 @@ use dintero_products::{Client, RetryPolicy};
 use dintero_products_fake::FakeServer;
 use std::time::Duration;
 
+/// How long a call of the tests may take before it counts as hung: a broken loop bound or a
+/// stream that never ends then fails its test, rather than stall the whole run.
+pub const HUNG_AFTER: Duration = Duration::from_secs(30);
+
+/// `future`'s output; panics (failing the test) when it takes longer than [`HUNG_AFTER`].
+pub async fn within<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(HUNG_AFTER, future)
+        .await
+        .expect("finished in time: a call that does not is hung")
+}
+
 /// The account every run uses.
 pub const ACCOUNT: &str = "T12345678";
 

@@ -24,9 +24,10 @@ use std::time::Duration;
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The most writes in flight at once that [`BulkWriter::concurrency`] allows.
 pub const MAX_CONCURRENCY: usize = 64;
-/// Writes waiting behind an earlier write to the same id, at most; beyond it, no more input is
-/// read until some have gone.
-const MAX_WAITING: usize = 10_000;
+/// Writes waiting behind an earlier write to the same id, at most, in a [`BulkWriter`] job:
+/// while that many wait, no more input is read until some have gone (what a job holds stays
+/// bounded whatever its input repeats).
+pub const MAX_WAITING: usize = 10_000;
 
 /// One write of a bulk job, made by its constructors: [`create`](Self::create),
 /// [`upsert`](Self::upsert), [`replace`](Self::replace), [`modify`](Write::<Products>::modify)

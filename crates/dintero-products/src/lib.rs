@@ -123,7 +123,8 @@ mod transport;
 
 pub use auth::Secret;
 pub use bulk::{
-    BulkRun, BulkWriter, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Outcome, Write, WriteKind,
+    BulkRun, BulkWriter, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_WAITING, Outcome, Write,
+    WriteKind,
 };
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use dintero_products_client::LocationId;

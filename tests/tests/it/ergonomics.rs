@@ -6,18 +6,11 @@ use dintero_products::{
     Currency, Error, Field, FieldSet, NewGroup, NewProduct, Price, ProductUpdate, Write, Written,
     types,
 };
-use dintero_products_e2e::{ACCOUNT, client_for};
+use dintero_products_e2e::{ACCOUNT, client_for, within};
 use dintero_products_fake::{FakeServer, RecordedRequest};
 use futures::{StreamExt, TryStreamExt};
-use std::time::Duration;
 
 const CATALOG: &str = "S23";
-
-async fn within<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("answered within 10 seconds")
-}
 
 /// The list requests for the catalog's products the fake has seen, as their queries.
 fn product_lists(requests: &[RecordedRequest]) -> Vec<String> {

@@ -3,11 +3,11 @@
 
 use dintero_products::{
     Action, CatalogSync, Client, Consent, Currency, Desired, Error, Field, FieldSet, FileJournal,
-    MaxDeletes, NewGroup, NewProduct, Price, Product, ProductUpdate, Products, RateLimiter,
-    Refusal, Write, Written, types,
+    MAX_WAITING, MaxDeletes, NewGroup, NewProduct, Price, Product, ProductUpdate, Products,
+    RateLimiter, Refusal, Write, Written, types,
 };
-use dintero_products_e2e::{ACCOUNT, client_for};
-use dintero_products_fake::{FakeServer, FaultKind, Faults, RateLimit};
+use dintero_products_e2e::{ACCOUNT, client_for, within};
+use dintero_products_fake::{FakeServer, FaultKind, Faults, RateLimit, seeded_product_id};
 use futures::{StreamExt, TryStreamExt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,14 +125,16 @@ async fn a_rate_limited_bulk_job_slows_down_as_a_whole_and_loses_nothing() {
     create_group(&client, "Chairs", "CHAIRS").await;
     let limiter = RateLimiter::adaptive();
     let started = Instant::now();
-    let outcomes: Vec<_> = client
-        .products(CATALOG)
-        .bulk()
-        .concurrency(16)
-        .rate_limiter(limiter.clone())
-        .run((0..300).map(|i| Write::create(chair(i))))
-        .collect()
-        .await;
+    let outcomes: Vec<_> = within(
+        client
+            .products(CATALOG)
+            .bulk()
+            .concurrency(16)
+            .rate_limiter(limiter.clone())
+            .run((0..300).map(|i| Write::create(chair(i))))
+            .collect(),
+    )
+    .await;
     let took = started.elapsed();
     assert_eq!(outcomes.len(), 300);
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
@@ -161,13 +163,15 @@ async fn writes_to_one_id_are_applied_in_order() {
             Write::modify("SAME", move |p| p.name = Some(format!("v{i}")))
         }
     });
-    let outcomes: Vec<_> = client
-        .products(CATALOG)
-        .bulk()
-        .concurrency(8)
-        .run(writes)
-        .collect()
-        .await;
+    let outcomes: Vec<_> = within(
+        client
+            .products(CATALOG)
+            .bulk()
+            .concurrency(8)
+            .run(writes)
+            .collect(),
+    )
+    .await;
     assert!(outcomes.iter().all(|o| o.result.is_ok()));
     let product = client.products(CATALOG).get("SAME").await.unwrap();
     assert_eq!(product.name(), "v19");
@@ -231,14 +235,14 @@ async fn sync_plans_applies_and_then_plans_nothing() {
         Some(Action::Update)
     );
 
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert!(report.is_success(), "{report:?}");
     assert_eq!((report.created, report.updated, report.deleted), (3, 1, 1));
 
     fake.clear_requests();
     let again = sync.plan().await.unwrap();
     assert!(again.is_empty(), "{again}");
-    let report = sync.apply(&again).await.unwrap();
+    let report = within(sync.apply(&again)).await.unwrap();
     assert_eq!(report.created + report.updated + report.deleted, 0);
     assert!(
         fake.requests().iter().all(|r| r.method == "GET"),
@@ -284,7 +288,7 @@ async fn a_group_change_is_held_back_without_consent_and_recreates_with_it() {
     assert!(diff.contains("Dintero id and created_at change"), "{diff}");
     assert!(diff.contains("[held back]"), "{diff}");
     fake.clear_requests();
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert!(!report.is_success());
     assert_eq!(report.recreated, 0);
     assert_eq!(report.held_back.len(), 1, "{report:?}");
@@ -300,7 +304,7 @@ async fn a_group_change_is_held_back_without_consent_and_recreates_with_it() {
         "a delete and a create (the group is there now)"
     );
     assert!(plan.to_string().contains("[approved]"), "{plan}");
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(report.recreated, 1, "{report:?}");
     let after = products.get("C00000").await.unwrap();
     assert_eq!(after.group_ids().collect::<Vec<_>>(), ["CHAIRS"]);
@@ -355,7 +359,7 @@ async fn an_interrupted_sync_converges_with_nothing_created_twice() {
     assert_eq!(interrupted, 3);
     let plan = sync.plan().await.unwrap();
     assert!(plan.summary().create < 200);
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert!(report.is_success(), "{report:?}");
     assert!(sync.plan().await.unwrap().is_empty());
     assert_eq!(fake.product_count(ACCOUNT, CATALOG), 200);
@@ -454,7 +458,7 @@ async fn a_price_list_changes_only_prices_and_sends_no_delete() {
         "{plan}"
     );
     fake.clear_requests();
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert!(report.is_success(), "{report:?}");
     assert_eq!(report.updated, priced);
     let writes = product_writes(&fake);
@@ -608,7 +612,7 @@ async fn a_recreate_whose_create_fails_leaves_the_product_as_it_was() {
             .only_method("POST")
             .first(1),
     );
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     fake.set_faults(Faults::new());
     assert_eq!(
         (report.recreated, report.failed.len()),
@@ -640,7 +644,7 @@ async fn a_recreate_that_cannot_restore_is_restored_by_the_next_plan_from_the_jo
             .only_method("POST")
             .first(2),
     );
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     fake.set_faults(Faults::new());
     assert!(
         matches!(
@@ -737,7 +741,7 @@ async fn a_run_killed_between_a_recreates_delete_and_create_is_repaired_by_the_n
         contents(&products.get("C1").await.unwrap()),
         contents(&before)
     );
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(report.recreated, 1, "{report:?}");
     let after = products.get("C1").await.unwrap();
     assert_eq!(after.group_ids().collect::<Vec<_>>(), ["CHAIRS"]);
@@ -779,7 +783,7 @@ async fn an_empty_source_never_prunes() {
         "{plan}"
     );
     fake.clear_requests();
-    let error = sync.apply(&plan).await.unwrap_err();
+    let error = within(sync.apply(&plan)).await.unwrap_err();
     assert!(
         matches!(error, Error::Refused(Refusal::EmptySource { .. })),
         "{error:?}"
@@ -794,11 +798,13 @@ async fn a_prune_beyond_its_limit_is_refused() {
     let client = client_for(&fake);
     create_group(&client, "Chairs", "CHAIRS").await;
     let products = client.products(CATALOG);
-    let created: Vec<_> = products
-        .bulk()
-        .run((0..20).map(|i| Write::create(chair(i))))
-        .collect()
-        .await;
+    let created: Vec<_> = within(
+        products
+            .bulk()
+            .run((0..20).map(|i| Write::create(chair(i))))
+            .collect(),
+    )
+    .await;
     assert!(created.iter().all(|o| o.result.is_ok()));
     let half = || desired(10);
     let plan = products.sync(half()).prune(true).plan().await.unwrap();
@@ -810,7 +816,7 @@ async fn a_prune_beyond_its_limit_is_refused() {
             limit: MaxDeletes::Percent(10)
         })
     );
-    let error = products.sync(half()).prune(true).apply(&plan).await;
+    let error = within(products.sync(half()).prune(true).apply(&plan)).await;
     assert!(matches!(error, Err(Error::Refused(_))), "{error:?}");
     assert_eq!(fake.product_count(ACCOUNT, CATALOG), 20);
 
@@ -820,7 +826,7 @@ async fn a_prune_beyond_its_limit_is_refused() {
         .max_deletes(MaxDeletes::Count(10));
     let plan = sync.plan().await.unwrap();
     assert_eq!(plan.refusal(), None);
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(report.deleted, 10, "{report:?}");
     assert_eq!(fake.product_count(ACCOUNT, CATALOG), 10);
 }
@@ -870,7 +876,7 @@ async fn a_source_failing_part_way_prunes_nothing() {
         .max_deletes(MaxDeletes::Percent(100));
     let plan = sync.plan().await.unwrap();
     assert_eq!((plan.summary().create, plan.summary().delete), (10, 1));
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert!(
         matches!(report.unread, Some(Error::Source(_))),
         "{report:?}"
@@ -900,7 +906,7 @@ async fn a_price_jump_needs_consent() {
         "{diff}"
     );
     assert!(diff.contains("kroner typed for øre"), "{diff}");
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(report.held_back.len(), 1, "{report:?}");
     assert_eq!(report.held_back[0].1, [Consent::PriceJump]);
     let price = |p: Product| p.price().map(|p| p.minor_units());
@@ -908,7 +914,7 @@ async fn a_price_jump_needs_consent() {
 
     plan.approve(Consent::PriceJump);
     assert_eq!(plan.summary().update, 1);
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(report.updated, 1, "{report:?}");
     assert_eq!(price(products.get("C1").await.unwrap()), Some(1499));
     // A change under the factor goes through without asking.
@@ -1071,7 +1077,7 @@ mod managed_fields {
             .allow_recreate(true)
             .allow_price_jumps(true);
         let plan = sync.plan().await.unwrap();
-        let report = sync.apply(&plan).await.unwrap();
+        let report = within(sync.apply(&plan)).await.unwrap();
         prop_assert!(report.is_success(), "{report:?}");
         let after = snapshot(&products).await;
         for (id, new) in &after {
@@ -1161,7 +1167,7 @@ async fn an_update_found_done_when_read_again_is_counted_unchanged() {
         .await
         .unwrap();
     fake.clear_requests();
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!((report.updated, report.unchanged), (0, 1), "{report:?}");
     assert_eq!(*events.lock().unwrap(), [(false, true)]);
     assert!(product_writes(&fake).is_empty(), "nothing written");
@@ -1180,7 +1186,7 @@ async fn a_managed_field_left_empty_is_planned_as_cleared_and_cleared() {
             .contains("~ C1  description: \"Oak\" -> (cleared)\n"),
         "{plan}"
     );
-    assert!(sync.apply(&plan).await.unwrap().is_success());
+    assert!(within(sync.apply(&plan)).await.unwrap().is_success());
     let after = products.get("C1").await.unwrap();
     assert_eq!(after.description(), None);
     let keep_description = |raw: &mut types::ProductDetails| raw.description = None;
@@ -1212,7 +1218,7 @@ async fn a_prune_counts_a_product_gone_meanwhile_as_deleted_and_a_refused_delete
             .only_method("DELETE")
             .first(2),
     );
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     fake.set_faults(Faults::new());
     assert_eq!(report.deleted, 0, "{report:?}");
     assert_eq!(report.failed.len(), 2, "{report:?}");
@@ -1225,7 +1231,7 @@ async fn a_prune_counts_a_product_gone_meanwhile_as_deleted_and_a_refused_delete
 
     let plan = sync.plan().await.unwrap();
     products.delete("STAYS").await.unwrap();
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     assert!(report.is_success(), "{report:?}");
     assert_eq!(
         report.deleted, 1,
@@ -1253,7 +1259,7 @@ async fn recreate_under(
     meanwhile(&products).await;
     fake.clear_requests();
     fake.set_faults(faults);
-    let report = sync.apply(&plan).await.unwrap();
+    let report = within(sync.apply(&plan)).await.unwrap();
     fake.set_faults(Faults::new());
     let sent = fake
         .requests()
@@ -1328,4 +1334,86 @@ async fn a_recreate_that_cannot_read_its_product_touches_nothing() {
         "no delete, no create: {sent:?}"
     );
     assert_eq!(contents(&after), contents(&before));
+}
+
+#[tokio::test]
+async fn a_bulk_job_never_has_more_writes_in_flight_than_its_concurrency() {
+    let fake = FakeServer::builder()
+        .latency(Duration::from_millis(60))
+        .start()
+        .await
+        .unwrap();
+    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
+    let numbers = fake.seed_products(ACCOUNT, CATALOG, 12);
+    let client = client_for(&fake);
+    let ids: Vec<String> = numbers.map(seeded_product_id).collect();
+    let run = within(
+        client
+            .products(CATALOG)
+            .bulk()
+            .concurrency(3)
+            .run(
+                ids.iter()
+                    .map(|id| Write::delete(id.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .collect::<Vec<_>>(),
+    );
+    // Every few milliseconds, the deletes the fake has received and not yet answered.
+    let most = AtomicUsize::new(0);
+    let sample = async {
+        loop {
+            let in_flight = fake
+                .requests()
+                .iter()
+                .filter(|r| r.method == "DELETE" && r.status.is_none())
+                .count();
+            most.fetch_max(in_flight, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    let outcomes = tokio::select! {
+        outcomes = run => outcomes,
+        () = sample => unreachable!("the sampling never ends"),
+    };
+    assert_eq!(outcomes.len(), 12);
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    assert_eq!(
+        most.load(Ordering::Relaxed),
+        3,
+        "three in flight at once, and never more"
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_job_stops_reading_its_input_while_max_waiting_writes_wait_for_one_id() {
+    let fake = FakeServer::builder()
+        .latency(Duration::from_millis(500))
+        .start()
+        .await
+        .unwrap();
+    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
+    let client = client_for(&fake);
+    let read = Arc::new(AtomicUsize::new(0));
+    let counter = read.clone();
+    // More writes to one id than may wait: each waits for the one before it.
+    let writes = (0..MAX_WAITING + 10).map(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Write::delete("SAME")
+    });
+    let mut run = client.products(CATALOG).bulk().run(writes);
+    // The first poll starts the first write and queues the next ones behind it.
+    let first = tokio::time::timeout(Duration::from_millis(200), run.next()).await;
+    assert!(first.is_err(), "the first write is still in flight");
+    assert_eq!(
+        read.load(Ordering::Relaxed),
+        1 + MAX_WAITING,
+        "the one in flight and the most that may wait"
+    );
+    // When it is answered, the next one goes, and one more is read in its place.
+    let first = within(run.next()).await.unwrap();
+    assert_eq!(first.index, 0);
+    let second = tokio::time::timeout(Duration::from_millis(100), run.next()).await;
+    assert!(second.is_err(), "the second write is in flight");
+    assert_eq!(read.load(Ordering::Relaxed), 2 + MAX_WAITING);
 }
