@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// How long a call of the tests may take before it counts as hung: a broken loop bound or a
 /// stream that never ends then fails its test, rather than stall the whole run.
-pub const HUNG_AFTER: Duration = Duration::from_secs(30);
+pub const HUNG_AFTER: Duration = Duration::from_secs(60);
 
 /// `future`'s output; panics (failing the test) when it takes longer than [`HUNG_AFTER`].
 pub async fn within<F: std::future::Future>(future: F) -> F::Output {

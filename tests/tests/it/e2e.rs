@@ -4,7 +4,7 @@ use dintero_products::{
     CatalogUpdate, Currency, Error, NewCatalog, NewGroup, NewProduct, Price, RetryPolicy,
 };
 use dintero_products_e2e::soak::{SoakConfig, run, sync_soak};
-use dintero_products_e2e::{ACCOUNT, client_for, client_with};
+use dintero_products_e2e::{ACCOUNT, client_for, client_with, within};
 use dintero_products_fake::{CreateStatus, FakeServer, FaultKind, Faults, seeded_product_id};
 use futures::TryStreamExt;
 use std::collections::HashSet;
@@ -410,14 +410,14 @@ async fn a_revoked_token_is_renewed_without_the_caller_noticing() {
 
 #[tokio::test]
 async fn soak_small_loses_repeats_and_duplicates_nothing() {
-    let report = run(&SoakConfig::small()).await;
+    let report = within(run(&SoakConfig::small())).await;
     assert!(report.faults > 0, "{}", report.line());
     assert!(report.is_exact(), "{}", report.line());
 }
 
 #[tokio::test]
 async fn sync_soak_small_converges_after_interruptions_under_faults() {
-    let report = sync_soak(&SoakConfig::small()).await;
+    let report = within(sync_soak(&SoakConfig::small())).await;
     assert!(report.interrupted > 0, "{}", report.line());
     assert!(report.is_exact(), "{}", report.line());
 }
