@@ -59,6 +59,8 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
             .root
             .join("target/mutants")
             .join(dir.replace('/', "_"));
+        std::fs::create_dir_all(&output)
+            .map_err(|e| format!("could not create {}: {e}", output.display()))?;
         let mut command = Command::new(cargo());
         command
             .current_dir(&options.root)
