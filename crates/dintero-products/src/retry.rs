@@ -226,7 +226,12 @@ mod tests {
                     .checked_sub(Duration::from_millis(already_ms))
                     .unwrap_or_else(Instant::now);
                 let _ = retrier.deadline();
+                // Bounded by the attempts allowed, so a scheduler that never stops fails here
+                // instead of looping.
+                let mut waits = 0;
                 while let Some(wait) = retrier.next_wait(asked) {
+                    waits += 1;
+                    proptest::prop_assert!(waits < policy.max_attempts, "a wait past the last attempt");
                     let ends = retrier.started.elapsed().saturating_add(wait);
                     proptest::prop_assert!(ends <= policy.max_elapsed + Duration::from_millis(50));
                     proptest::prop_assert!(asked.is_none_or(|asked| wait >= asked));

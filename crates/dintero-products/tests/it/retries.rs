@@ -6,6 +6,7 @@ use crate::hostile;
 
 use common::*;
 use dintero_products::{Error, NewGroup, RetryPolicy};
+use futures::StreamExt;
 use hostile::{Hostile, Reply};
 use serde_json::json;
 use std::sync::Arc;
@@ -282,4 +283,25 @@ async fn a_dropped_connection_is_retried_for_a_get_but_not_for_a_create() {
         .unwrap_err();
     assert!(error.is_outcome_unknown(), "{error:?}");
     assert_eq!(attempts.load(Ordering::SeqCst), 3, "the POST did not");
+}
+
+#[tokio::test]
+async fn a_bulk_job_keeps_the_clients_retry_policy_and_only_raises_its_time_budget() {
+    // No retries on the client: a job's writes get a longer time budget, not more attempts.
+    let h = Harness::with_retry(RetryPolicy::none()).await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&h.server)
+        .await;
+    let outcomes: Vec<_> = h
+        .client
+        .products("S23")
+        .bulk()
+        .run([dintero_products::Write::delete("C1")])
+        .collect()
+        .await;
+    assert_eq!(outcomes.len(), 1);
+    let error = outcomes[0].result.as_ref().unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error:?}");
+    assert_eq!(h.api_requests().await.len(), 1, "sent once, not retried");
 }

@@ -61,6 +61,13 @@ pub enum Reply {
     },
     /// A chunked body that never ends.
     Endless { status: u16 },
+    /// A JSON body sent chunked (no `Content-Length`), in chunks of `chunk` bytes, as proxies
+    /// and compression send bodies.
+    Chunked {
+        status: u16,
+        body: Vec<u8>,
+        chunk: usize,
+    },
     /// Close the connection without a word.
     Hangup,
 }
@@ -265,6 +272,24 @@ async fn write_reply(stream: &mut TcpStream, reply: Reply) -> std::io::Result<()
                 stream.write_all(b"0\r\n\r\n").await?;
             }
             Ok(())
+        }
+        Reply::Chunked {
+            status,
+            body,
+            chunk,
+        } => {
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await?;
+            for piece in body.chunks(chunk.max(1)) {
+                stream
+                    .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+                    .await?;
+                stream.write_all(piece).await?;
+                stream.write_all(b"\r\n").await?;
+            }
+            stream.write_all(b"0\r\n\r\n").await
         }
         Reply::Endless { status } => {
             let head = format!(
