@@ -41,6 +41,18 @@ fn stock(id: &str, items: i64) -> types::LocationInput {
     }
 }
 
+/// A fake with the catalog that answers every request after `latency`, and a client for it.
+async fn slow_fake(latency: Duration) -> (FakeServer, Client) {
+    let fake = FakeServer::builder()
+        .latency(latency)
+        .start()
+        .await
+        .unwrap();
+    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
+    let client = client_for(&fake);
+    (fake, client)
+}
+
 async fn fake_with_catalog() -> FakeServer {
     let fake = FakeServer::start().await;
     fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
@@ -85,13 +97,7 @@ async fn modify_keeps_every_field_it_does_not_touch() {
 #[tokio::test]
 async fn concurrent_upserts_of_one_id_create_it_once_and_both_succeed() {
     // Latency widens the race: both look, both find nothing, both create; one meets a 409.
-    let fake = FakeServer::builder()
-        .latency(Duration::from_millis(20))
-        .start()
-        .await
-        .unwrap();
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    let client = client_for(&fake);
+    let (fake, client) = slow_fake(Duration::from_millis(20)).await;
     let products = client.products(CATALOG);
     let (a, b) = tokio::join!(
         products.upsert(NewProduct::new("From A").id("X1").unit("stk")),
@@ -318,13 +324,7 @@ async fn a_group_change_is_held_back_without_consent_and_recreates_with_it() {
 #[tokio::test]
 async fn an_interrupted_sync_converges_with_nothing_created_twice() {
     // Latency keeps writes in flight when the run is cut, as a killed process leaves them.
-    let fake = FakeServer::builder()
-        .latency(Duration::from_millis(2))
-        .start()
-        .await
-        .unwrap();
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    let client = client_for(&fake);
+    let (fake, client) = slow_fake(Duration::from_millis(2)).await;
     let applied = Arc::new(AtomicUsize::new(0));
     let enough = Arc::new(tokio::sync::Notify::new());
     let stop_at = Arc::new(AtomicUsize::new(usize::MAX));
@@ -1338,14 +1338,8 @@ async fn a_recreate_that_cannot_read_its_product_touches_nothing() {
 
 #[tokio::test]
 async fn a_bulk_job_never_has_more_writes_in_flight_than_its_concurrency() {
-    let fake = FakeServer::builder()
-        .latency(Duration::from_millis(60))
-        .start()
-        .await
-        .unwrap();
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
+    let (fake, client) = slow_fake(Duration::from_millis(60)).await;
     let numbers = fake.seed_products(ACCOUNT, CATALOG, 12);
-    let client = client_for(&fake);
     let ids: Vec<String> = numbers.map(seeded_product_id).collect();
     let run = within(
         client
@@ -1387,13 +1381,7 @@ async fn a_bulk_job_never_has_more_writes_in_flight_than_its_concurrency() {
 
 #[tokio::test]
 async fn a_bulk_job_stops_reading_its_input_while_max_waiting_writes_wait_for_one_id() {
-    let fake = FakeServer::builder()
-        .latency(Duration::from_millis(500))
-        .start()
-        .await
-        .unwrap();
-    fake.seed_catalog(ACCOUNT, CATALOG, "Sommer");
-    let client = client_for(&fake);
+    let (_fake, client) = slow_fake(Duration::from_millis(500)).await;
     let read = Arc::new(AtomicUsize::new(0));
     let counter = read.clone();
     // More writes to one id than may wait: each waits for the one before it.
