@@ -337,6 +337,7 @@ async fn an_upsert_asking_for_a_new_group_says_the_group_was_not_applied() {
         other => panic!("{other:?}"),
     }
     assert_eq!(written.not_applied(), FieldSet::from(Field::Groups));
+    assert!(!written.changed(), "nothing was sent");
 
     // With a price as well: the price is written, the group is still not.
     let written = products

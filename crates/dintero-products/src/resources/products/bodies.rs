@@ -565,6 +565,41 @@ mod tests {
     use crate::price::Currency;
 
     #[test]
+    fn only_a_price_the_sdk_cannot_read_is_kept_apart() {
+        let body = |update: ProductUpdate| {
+            let body = update.into_body();
+            (body.unit_gross_price, body.currency)
+        };
+        // Read as a `Price`: nothing is kept apart, so unsetting `price` clears it.
+        let mut read = ProductUpdate::new()
+            .price(Price::new(100, Currency::NOK))
+            .with_kept_price(Some(100), Some("NOK"));
+        read.price = None;
+        assert_eq!(body(read), (None, None));
+        // Not a `Price`: sent as it came while `price` is unset, and either half alone counts.
+        let kept = |amount, currency| ProductUpdate::new().with_kept_price(amount, currency);
+        assert_eq!(
+            body(kept(Some(100), Some("nok"))),
+            (Some(100), Some("nok".into()))
+        );
+        assert_eq!(body(kept(Some(100), None)), (Some(100), None));
+        assert_eq!(body(kept(None, Some("NOK"))), (None, Some("NOK".into())));
+        assert_eq!(kept(None, None), ProductUpdate::new());
+        assert!(
+            kept(None, Some("NOK"))
+                .present_fields()
+                .contains(Field::Price)
+        );
+        // A price set replaces it; `clear_price` drops it.
+        let mut replaced = kept(Some(100), Some("nok"));
+        replaced.price = Some(Price::new(200, Currency::NOK));
+        assert_eq!(body(replaced), (Some(200), Some("NOK".into())));
+        let mut cleared = kept(Some(100), Some("nok"));
+        cleared.clear_price();
+        assert_eq!(body(cleared), (None, None));
+    }
+
+    #[test]
     fn merge_sets_what_is_given_and_keeps_the_rest_down_to_dimension_parts() {
         let mut held = ProductUpdate::new()
             .name("Stol")
