@@ -365,7 +365,7 @@ async fn an_upsert_asking_for_a_new_group_says_the_group_was_not_applied() {
 
 #[tokio::test]
 async fn errors_from_the_closure_keep_the_error_type_the_user_gave() {
-    // Not a request in sight: the conversion a failed change goes through.
+    // A closure that fails with the SDK's own error: the call fails with that error, unwrapped.
     let (_fake, client) = fake_with_chair().await;
     let error = client
         .products(CATALOG)
