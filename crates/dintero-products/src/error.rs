@@ -159,7 +159,13 @@ pub enum Error {
     #[error("the change was given up by its closure; nothing was written")]
     Change(#[source] BoxError),
 
-    /// A catalog job refused to do something it could not undo; nothing was sent.
+    /// A catalog job refused a change, and sent nothing for it: a plan it could not undo
+    /// (too many deletes, an empty source), a change that needs consent not given, or one
+    /// product whose intent the catalog does not allow ([`Refusal::Exists`],
+    /// [`Refusal::Missing`]: the sync's other products still go).
+    ///
+    /// [`Refusal::Exists`]: crate::Refusal::Exists
+    /// [`Refusal::Missing`]: crate::Refusal::Missing
     #[error("refused: {0}")]
     Refused(crate::sync::Refusal),
 

@@ -143,8 +143,8 @@ pub use resources::{
 };
 pub use retry::RetryPolicy;
 pub use sync::{
-    Action, CatalogSync, Consent, Desired, DesiredProduct, FileJournal, Journal, MaxDeletes,
-    PRICE_JUMP, Plan, Progress, Refusal, Summary, SyncReport, Target,
+    Action, CatalogSync, Consent, Desired, DesiredProduct, FileJournal, Intent, Journal,
+    MaxDeletes, PRICE_JUMP, Plan, Progress, Refusal, Summary, SyncReport, Target,
 };
 
 /// The generated request and response types, for fields and values this crate does not wrap.

@@ -391,7 +391,7 @@ async fn a_sync_refuses_products_without_ids_or_given_twice() {
 }
 
 /// Every product of the catalog, by id.
-async fn snapshot(products: &Products) -> std::collections::BTreeMap<String, Product> {
+pub(crate) async fn snapshot(products: &Products) -> std::collections::BTreeMap<String, Product> {
     products
         .list()
         .limit(100)
@@ -402,13 +402,17 @@ async fn snapshot(products: &Products) -> std::collections::BTreeMap<String, Pro
         .unwrap()
 }
 
-/// The requests that wrote to a catalog's products (anything but a GET).
-fn product_writes(fake: &FakeServer) -> Vec<String> {
+/// The requests that wrote to a catalog's products (anything but a GET), as `METHOD id` (a
+/// create names no id in its path: `POST`).
+pub(crate) fn product_writes(fake: &FakeServer) -> Vec<String> {
     fake.requests()
         .into_iter()
         // `/v1/accounts/{aid}/products/catalogs/{catalog}/products...`; not `/products/groups`.
         .filter(|r| r.method != "GET" && r.path.matches("/products").count() >= 2)
-        .map(|r| format!("{} {}", r.method, r.path))
+        .map(|r| {
+            let tail = r.path.rsplit_once("/products").map_or("", |(_, t)| t);
+            format!("{} {}", r.method, tail.trim_start_matches('/'))
+        })
         .collect()
 }
 

@@ -4,3 +4,4 @@
 mod e2e;
 mod ergonomics;
 mod jobs;
+mod sync_intents;

@@ -1,13 +1,14 @@
 //! Applying a plan: groups first, then the products' writes, then the deletes, each a bulk job
 //! under one rate limiter.
 
+use super::desired::{DesiredProduct, Intent};
 use super::plan::{Action, GroupChange, Plan, Refusal};
 use super::report::{SyncReport, Target};
 use super::{CatalogSync, Progress};
 use crate::bulk::{Write, WriteKind};
 use crate::error::{Error, Result};
 use crate::ids::ProductId;
-use crate::resources::sealed::Ops;
+use crate::resources::sealed::{Body as _, Ops};
 use crate::resources::{Groups, Products};
 use futures::StreamExt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -29,21 +30,36 @@ fn lock(reading: &Mutex<Reading>) -> MutexGuard<'_, Reading> {
 
 impl CatalogSync {
     /// Makes the changes of `plan`: groups first (so products can refer to them), then the
-    /// products' creates, updates and recreates, then the deletes. A failed write is reported
-    /// and the others go on; plan and apply again to retry what failed.
+    /// products' creates, updates, recreates and deletes asked for ([`Intent::Delete`]), in
+    /// the order of the desired state, then the prunes. A failed write is reported and the
+    /// others go on; plan and apply again to retry what failed.
     ///
     /// Fails with [`Error::Refused`], sending nothing, when the plan is refused
     /// ([`Plan::refusal`]). Changes that need a consent not given are left untouched and
-    /// reported ([`SyncReport::held_back`]). An update reads the product and writes it back
-    /// with its managed fields changed: `k` updated products of a catalog cost `k` reads and
-    /// `k` writes. When the source fails part-way, the writes before go through and nothing is
-    /// pruned ([`SyncReport::unread`]).
+    /// reported ([`SyncReport::held_back`]). Products the plan rejected ([`Plan::rejected`])
+    /// are left untouched and reported first, each as failed with [`Error::Refused`] and its
+    /// tag. An update only ([`Intent::UpdateOnly`]) never creates its product, even one
+    /// deleted since the plan; a create only ([`Intent::CreateOnly`]) fails for one created
+    /// since. An update reads the product and writes it back with its managed fields changed:
+    /// `k` updated products of a catalog cost `k` reads and `k` writes. When the source fails
+    /// part-way, the writes before go through and nothing is pruned ([`SyncReport::unread`]).
     pub async fn apply(&self, plan: &Plan) -> Result<SyncReport> {
         if let Some(refusal) = plan.refusal() {
             return Err(Error::Refused(refusal.clone()));
         }
         let mut report = SyncReport::default();
         let limiter = self.limiter.clone().unwrap_or_default();
+
+        // Told first: they are decided, and a failed group would end the apply early.
+        let ledger = &plan.ledger;
+        for rejected in &ledger.rejected {
+            let Ok(id) = ProductId::new(ledger.id(rejected.id)) else {
+                continue; // desired ids were checked ids
+            };
+            let result = Err(Error::Refused(rejected.why.refusal()));
+            let (action, tag) = (rejected.why.action(), rejected.tag);
+            self.finished(&mut report, action, Target::Product(id), tag, result, false);
+        }
 
         let groups = self.products.client().groups();
         let group_writes: Vec<(Action, Write<Groups>)> = plan
@@ -75,8 +91,13 @@ impl CatalogSync {
                 true,
             );
         }
-        if !report.failed.is_empty() {
-            // Products would refer to groups that are not there.
+        if report
+            .failed
+            .iter()
+            .any(|(t, _)| matches!(t, Target::Group(_)))
+        {
+            // Products would refer to groups that are not there. (The rejected products are
+            // failures too, but decided ones: the other products' writes still go.)
             return Ok(report);
         }
 
@@ -160,8 +181,9 @@ impl CatalogSync {
 }
 
 /// The products' writes, read from the desired state as the bulk job asks for them: each
-/// planned change that has its consents (an update is an upsert of the managed fields), then,
-/// when pruning and only if the source was read to its end, the deletes.
+/// planned change that has its consents (an update is an upsert of the managed fields, or a
+/// modify when it may only update), then, when pruning and only if the source was read to its
+/// end, the prunes.
 fn writes(
     sync: &CatalogSync,
     plan: &Plan,
@@ -183,18 +205,34 @@ fn writes(
         })
         .filter_map({
             let ledger = ledger.clone();
-            move |(product, tag)| {
+            move |desired: DesiredProduct| {
+                let DesiredProduct {
+                    product,
+                    tag,
+                    intent,
+                } = desired;
                 let id = product.get_id()?.clone();
                 let planned = ledger.planned(id.as_str())?;
+                // A source read anew that no longer asks the delete it asked when planned (or
+                // asks one the plan did not show) has changed: no delete is made unseen.
+                if (planned.action == Action::Delete) != (intent == Intent::Delete) {
+                    return None;
+                }
                 let missing = planned.needs.missing(approved);
                 if !missing.is_empty() {
                     lock(&held).held_back.push((id, missing, tag));
                     return None;
                 }
-                let write = match planned.action {
-                    Action::Update => Write::upsert(product),
-                    Action::Recreate => Write::recreate(product),
-                    Action::Create | Action::Delete => Write::create(product),
+                let write = match (planned.action, intent) {
+                    // A modify fails for a product deleted since the plan, where an upsert
+                    // would create it.
+                    (Action::Update, Intent::UpdateOnly) => {
+                        Write::modify(id, move |update| product.merge_into(update))
+                    }
+                    (Action::Update, _) => Write::upsert(product),
+                    (Action::Recreate, _) => Write::recreate(product),
+                    (Action::Create, _) => Write::create(product),
+                    (Action::Delete, _) => Write::delete(id),
                 };
                 Some(((planned.action, tag), write))
             }

@@ -7,23 +7,66 @@ use crate::resources::{NewGroup, NewProduct};
 use std::fmt;
 use std::sync::Arc;
 
-/// A desired product, with a tag of the caller's (such as the line of the file it came from)
-/// that the sync hands back with each of its outcomes.
+/// What a desired product asks of the catalog, when the catalog holds it and when it does not
+/// (the meanings of a Matrixify `command` column).
+///
+/// ```
+/// use dintero_products::{DesiredProduct, Intent, NewProduct};
+///
+/// let row = DesiredProduct::new(NewProduct::with_id("C7")).intent(Intent::Delete).tagged(12);
+/// assert_eq!(row.get_intent(), Intent::Delete);
+/// assert_eq!(DesiredProduct::new(NewProduct::with_id("C8")).get_intent(), Intent::Merge);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Intent {
+    /// Created when missing, its managed fields updated when there (the default).
+    #[default]
+    Merge,
+    /// Created when missing. When the catalog holds it already, nothing is written and the
+    /// product is rejected ([`Refusal::Exists`](crate::Refusal::Exists)).
+    CreateOnly,
+    /// Its managed fields updated when there. When the catalog lacks it, nothing is written
+    /// and the product is rejected ([`Refusal::Missing`](crate::Refusal::Missing)).
+    UpdateOnly,
+    /// Deleted when there, whether the sync prunes or not (an explicit delete is no prune:
+    /// [`MaxDeletes`](crate::MaxDeletes) does not count it); nothing to do when missing, so a
+    /// file of deletes can be run again. Only its id counts.
+    Delete,
+    /// Left as the catalog holds it: never written, and never pruned (a row a file says to
+    /// skip, in a sync that prunes); nothing to do when missing. Only its id counts.
+    Keep,
+}
+
+/// A desired product, with what it asks ([`Intent`]) and a tag of the caller's (such as the
+/// line of the file it came from) that the sync hands back with each of its outcomes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DesiredProduct {
-    product: NewProduct,
-    tag: Option<u64>,
+    pub(super) product: NewProduct,
+    pub(super) tag: Option<u64>,
+    pub(super) intent: Intent,
 }
 
 impl DesiredProduct {
-    /// `product`, without a tag.
+    /// `product`, without a tag, to be merged ([`Intent::Merge`]).
     pub fn new(product: NewProduct) -> Self {
-        Self { product, tag: None }
+        Self {
+            product,
+            tag: None,
+            intent: Intent::Merge,
+        }
     }
 
-    /// Carries `tag`, handed back in [`Progress::Applied`](crate::Progress).
+    /// Carries `tag`, handed back in [`Progress::Applied`](crate::Progress) and
+    /// [`Plan::rejected`](crate::Plan::rejected).
     pub fn tagged(mut self, tag: u64) -> Self {
         self.tag = Some(tag);
+        self
+    }
+
+    /// Asks `intent` of the catalog (default [`Intent::Merge`]).
+    pub fn intent(mut self, intent: Intent) -> Self {
+        self.intent = intent;
         self
     }
 
@@ -37,8 +80,10 @@ impl DesiredProduct {
         self.tag
     }
 
-    pub(super) fn into_parts(self) -> (NewProduct, Option<u64>) {
-        (self.product, self.tag)
+    /// What it asks of the catalog; see [`intent`](Self::intent) (named `get_` as the getters
+    /// of [`NewProduct`] whose plain name is the builder's).
+    pub fn get_intent(&self) -> Intent {
+        self.intent
     }
 }
 
@@ -166,19 +211,14 @@ impl Desired {
 
     /// Reads the source anew: each product with [`Desired::managed_fields`] applied, or the error that
     /// ended the source.
-    pub(super) fn read(
-        &self,
-    ) -> impl Iterator<Item = Result<(NewProduct, Option<u64>)>> + Send + use<> {
+    pub(super) fn read(&self) -> impl Iterator<Item = Result<DesiredProduct>> + Send + use<> {
         let manage = self.manage;
         (self.source)().map(move |item| {
-            let (product, tag) = item.map_err(Error::Source)?.into_parts();
-            Ok((
-                match manage {
-                    Some(fields) => product.managed_fields(fields),
-                    None => product,
-                },
-                tag,
-            ))
+            let mut desired = item.map_err(Error::Source)?;
+            if let Some(fields) = manage {
+                desired.product = desired.product.managed_fields(fields);
+            }
+            Ok(desired)
         })
     }
 }
@@ -189,10 +229,12 @@ mod tests {
     use crate::fields::Field;
 
     #[test]
-    fn every_reading_manages_what_the_desired_state_says_and_keeps_tags() {
+    fn every_reading_manages_what_the_desired_state_says_and_keeps_tags_and_intents() {
         let desired = Desired::products_from(|| {
             [
-                DesiredProduct::new(NewProduct::new("A").id("A")).tagged(2),
+                DesiredProduct::new(NewProduct::new("A").id("A"))
+                    .tagged(2)
+                    .intent(Intent::CreateOnly),
                 NewProduct::new("B").id("B").into(),
             ]
         })
@@ -200,11 +242,13 @@ mod tests {
         for _ in 0..2 {
             let read: Vec<_> = desired.read().map(|r| r.unwrap()).collect();
             assert_eq!(read.len(), 2);
-            assert_eq!(read[0].1, Some(2));
-            assert_eq!(read[1].1, None);
+            assert_eq!(read[0].tag(), Some(2));
+            assert_eq!(read[1].tag(), None);
+            assert_eq!(read[0].get_intent(), Intent::CreateOnly);
+            assert_eq!(read[1].get_intent(), Intent::Merge);
             assert!(
                 read.iter()
-                    .all(|(p, _)| p.get_managed_fields() == FieldSet::from(Field::Price))
+                    .all(|d| d.product().get_managed_fields() == FieldSet::from(Field::Price))
             );
         }
     }

@@ -10,16 +10,27 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// One hash per field of [`Field::ALL`], in that order.
 pub(super) type Fingerprint = [u32; Field::ALL.len()];
 
+fn hash(value: &impl serde::Serialize) -> u32 {
+    let mut hasher = DefaultHasher::new();
+    serde_json::to_vec(value)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    hasher.finish() as u32
+}
+
+/// A location's id, hashed: the key of a held product's stock there.
+pub(super) fn of_location(id: &str) -> u32 {
+    hash(&id)
+}
+
+/// A location's count of items in storage, hashed (none reported is not 0).
+pub(super) fn of_count(count: Option<i64>) -> u32 {
+    hash(&count)
+}
+
 /// The fields in one normal form, so that what the API returns and what is desired compare
 /// equal when they mean the same (no description and an empty one, say).
 fn fingerprint(fields: &ProductUpdate, groups: &mut Vec<&str>) -> Fingerprint {
-    fn hash(value: &impl serde::Serialize) -> u32 {
-        let mut hasher = DefaultHasher::new();
-        serde_json::to_vec(value)
-            .unwrap_or_default()
-            .hash(&mut hasher);
-        hasher.finish() as u32
-    }
     fn text(s: &Option<String>) -> Option<&str> {
         s.as_deref().filter(|s| !s.is_empty())
     }

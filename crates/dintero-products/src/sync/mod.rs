@@ -18,6 +18,11 @@
 //! - A prune deletes only what was truly read: a source that fails part-way fails the plan, an
 //!   empty source never prunes, and deletes beyond [`MaxDeletes`] (10% of the catalog by
 //!   default) are refused.
+//! - Each desired product may say what it allows ([`Intent`]): to be created only, updated
+//!   only, or deleted (a delete asked for, made without pruning). One whose intent the catalog
+//!   does not allow is rejected alone ([`Plan::rejected`]), and nothing is written to it.
+//! - Stock can be set one location at a time ([`NewProduct::stock`](crate::NewProduct::stock)):
+//!   the other locations, and the location's other fields, keep what Dintero holds.
 //!
 //! Memory stays small whatever the catalog's size: the plan keeps, per product, its id, its
 //! price and a hash of each writable field (no bodies); the desired products are read again
@@ -39,7 +44,7 @@ mod plan;
 mod recreate;
 mod report;
 
-pub use desired::{Desired, DesiredProduct};
+pub use desired::{Desired, DesiredProduct, Intent};
 pub use journal::{FileJournal, Journal};
 pub use plan::{Action, Consent, MaxDeletes, PRICE_JUMP, Plan, Refusal, Summary};
 pub(crate) use recreate::recreate;
@@ -96,7 +101,8 @@ pub enum Progress<'a> {
         /// How it went.
         result: &'a Result<()>,
     },
-    /// Applying: one write finished, or one change was held back for want of consent.
+    /// Applying: one write finished, or one change was held back for want of consent, or
+    /// one product was rejected ([`Plan::rejected`]).
     Applied {
         /// What was done, or would have been.
         action: Action,
@@ -104,7 +110,8 @@ pub enum Progress<'a> {
         target: &'a Target,
         /// The tag the desired product carried ([`DesiredProduct::tagged`]), such as its line.
         tag: Option<u64>,
-        /// How it went; a change held back is an `Err` of [`Error::Refused`](crate::Error).
+        /// How it went; a change held back or a product rejected is an `Err` of
+        /// [`Error::Refused`](crate::Error).
         result: &'a Result<()>,
         /// Whether the write changed anything: an update whose product, read again, already
         /// held the desired fields writes nothing.

@@ -1,8 +1,9 @@
 //! Planning: compare the desired state with what the catalog holds (list requests only), and
 //! the plan as a value: its counts, its changes, what needs consent, what is refused, its diff.
 
+use super::desired::{DesiredProduct, Intent};
 use super::fingerprint::{self, Fingerprint};
-use super::ledger::{Held, Ledger, Planned};
+use super::ledger::{Held, Ledger, Planned, Rejected, Rejection, Stocks};
 use super::{CatalogSync, Progress};
 use crate::error::{Error, InvalidInput, Result};
 use crate::fields::{Field, FieldSet};
@@ -27,7 +28,8 @@ pub enum Action {
     /// Its groups differ: deleted and created again with every field it had (Dintero's update
     /// body has no `groups`), so its Dintero `id` and `created_at` change. Needs consent.
     Recreate,
-    /// In the catalog but not desired, and pruning was asked for: deleted.
+    /// Deleted: in the catalog and desired deleted ([`Intent::Delete`]), or not desired and
+    /// pruning was asked for.
     Delete,
 }
 
@@ -170,7 +172,18 @@ impl fmt::Display for MaxDeletes {
     }
 }
 
-/// Why a plan will not be applied: a prune that could not be undone and looks like a mistake.
+/// Why something is not done: the whole plan, for a prune that could not be undone and looks
+/// like a mistake ([`Plan::refusal`]); or one product, left untouched for want of consent
+/// ([`Plan::held_back`]) or rejected for what its [`Intent`] asks ([`Plan::rejected`]).
+///
+/// ```
+/// use dintero_products::Refusal;
+///
+/// assert_eq!(
+///     Refusal::Exists.to_string(),
+///     "the product is in the catalog already, and this change may only create it"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Refusal {
@@ -194,6 +207,12 @@ pub enum Refusal {
         /// The limit.
         limit: MaxDeletes,
     },
+    /// One product, [`Intent::CreateOnly`], that the catalog holds already: nothing was
+    /// written to it.
+    Exists,
+    /// One product, [`Intent::UpdateOnly`], that the catalog does not hold: nothing was
+    /// created.
+    Missing,
 }
 
 impl fmt::Display for Refusal {
@@ -227,6 +246,12 @@ impl fmt::Display for Refusal {
                 "the prune would delete {deletes} of the catalog's {catalog} products, more than the limit of {limit} ({} products); raise the limit to allow it",
                 limit.allowed(*catalog)
             ),
+            Refusal::Exists => f.write_str(
+                "the product is in the catalog already, and this change may only create it",
+            ),
+            Refusal::Missing => {
+                f.write_str("the product is not in the catalog, and this change may only update it")
+            }
         }
     }
 }
@@ -262,8 +287,10 @@ fn desired_twice(id: &str) -> Error {
 impl CatalogSync {
     /// Compares the desired state with what the catalog holds, sending only list requests, and
     /// returns what [`apply`](Self::apply) would do. Fails for a desired product without an
-    /// id, with an id given twice or with an invalid value, and when the source fails
-    /// part-way.
+    /// id, with an id given twice (whatever their [`Intent`]s) or with an invalid value, and
+    /// when the source fails part-way. A product whose intent the catalog does not allow (to
+    /// create one it holds, to update one it lacks) fails alone: it is
+    /// [`rejected`](Plan::rejected), and the others are planned.
     ///
     /// With a [`journal`](Self::journal), recreates a killed run left unfinished are repaired
     /// first: a product the journal holds that the catalog lacks is created again as it was
@@ -274,8 +301,10 @@ impl CatalogSync {
         let remote_groups = self.remote_groups().await?;
         let mut referenced = BTreeSet::new();
 
-        // The catalog as it is: an id, a price and a fingerprint per product, nothing else.
+        // The catalog as it is: an id, a price and a fingerprint per product, nothing else; and
+        // while planning, the stock per location.
         let mut ledger = Ledger::default();
+        let mut stocks = Stocks::default();
         let mut listed = self.products.list().limit(crate::PageSize::MAX).items();
         while let Some(product) = listed.next().await.transpose()? {
             let held = Held {
@@ -284,6 +313,7 @@ impl CatalogSync {
                 price: product.price(),
                 planned: None,
             };
+            stocks.record(held.id, &product);
             ledger.held.push(held);
             if ledger.held.len().is_multiple_of(1000) {
                 self.report(Progress::Listed(ledger.held.len()));
@@ -296,7 +326,11 @@ impl CatalogSync {
         let mut desired_count: usize = 0;
         let mut unchanged = 0;
         for item in self.desired.read() {
-            let (product, _) = item?;
+            let DesiredProduct {
+                product,
+                tag,
+                intent,
+            } = item?;
             desired_count += 1;
             product.check()?;
             let id = product.get_id().ok_or_else(|| {
@@ -309,36 +343,80 @@ impl CatalogSync {
                     "has no id: a sync needs every product's id",
                 ))
             })?;
-            let managed = product.get_managed_fields();
-            if managed.contains(Field::Groups) {
-                referenced.extend(product.group_ids().cloned());
-            }
-            match ledger.held(id.as_str()) {
-                Some(i) => {
+            // Whether the product is written (created, or compared to be updated), so that
+            // the groups it names must be there.
+            let written = match (ledger.held(id.as_str()), intent) {
+                (Some(i), _) if ledger.held[i].planned.is_some() => {
+                    return Err(desired_twice(id.as_str()));
+                }
+                (Some(i), Intent::Delete) => {
+                    ledger.held[i].planned = Some(Some(Planned::DELETE));
+                    false
+                }
+                (Some(i), Intent::Keep) => {
+                    ledger.held[i].planned = Some(None); // desired: never pruned
+                    unchanged += 1;
+                    false
+                }
+                (Some(i), Intent::CreateOnly) => {
                     let held = &mut ledger.held[i];
-                    if held.planned.is_some() {
-                        return Err(desired_twice(id.as_str()));
-                    }
-                    let planned = compare(held, &fingerprint::of_desired(&product), &product);
+                    held.planned = Some(None); // desired: never pruned
+                    let rejected = Rejected {
+                        id: held.id,
+                        why: Rejection::Exists,
+                        tag,
+                    };
+                    ledger.rejected.push(rejected);
+                    false
+                }
+                (Some(i), Intent::Merge | Intent::UpdateOnly) => {
+                    let held = &mut ledger.held[i];
+                    let stock = product
+                        .get_stock()
+                        .any(|(location, n)| !stocks.holds(held.id, location.as_str(), n));
+                    let print = fingerprint::of_desired(&product);
+                    let planned = compare(held, &print, &product, stock);
                     if planned.is_none() {
                         unchanged += 1;
                     } else if details.len() < DETAILED_UPDATES {
                         details.push((id.clone(), product.clone()));
                     }
                     held.planned = Some(planned);
+                    true
                 }
-                None => {
+                (None, Intent::Delete | Intent::Keep) => {
+                    // Gone already: nothing to do, and a file of deletes runs again.
+                    let span = ledger.push(id.as_str())?;
+                    ledger.absent.push(span);
+                    false
+                }
+                (None, Intent::UpdateOnly) => {
+                    let span = ledger.push(id.as_str())?;
+                    ledger.absent.push(span);
+                    ledger.rejected.push(Rejected {
+                        id: span,
+                        why: Rejection::Missing,
+                        tag,
+                    });
+                    false
+                }
+                (None, Intent::Merge | Intent::CreateOnly) => {
                     let span = ledger.push(id.as_str())?;
                     ledger.creates.push(span);
+                    true
                 }
+            };
+            if written && product.get_managed_fields().contains(Field::Groups) {
+                referenced.extend(product.group_ids().cloned());
             }
             if desired_count.is_multiple_of(1000) {
                 self.report(Progress::Compared(desired_count));
             }
         }
+        drop(stocks);
         self.report(Progress::Compared(desired_count));
         let groups = self.plan_groups(&remote_groups, referenced)?;
-        ledger.sort_creates().map_err(|id| desired_twice(&id))?;
+        ledger.sort_desired().map_err(|id| desired_twice(&id))?;
 
         // Old and new values for the first changes, fetched now (list requests only).
         let mut shown = BTreeMap::new();
@@ -416,14 +494,20 @@ impl CatalogSync {
 }
 
 /// What to do with a product the catalog holds, `held`, to make its managed fields those of
-/// `desired` (`desired_print` is its fingerprint): nothing, an update, or a recreate.
-fn compare(held: &Held, desired_print: &Fingerprint, desired: &NewProduct) -> Option<Planned> {
+/// `desired` (`desired_print` is its fingerprint) and its stock where `desired` names it
+/// (`stock`: whether any differs): nothing, an update, or a recreate.
+fn compare(
+    held: &Held,
+    desired_print: &Fingerprint,
+    desired: &NewProduct,
+    stock: bool,
+) -> Option<Planned> {
     let fields = fingerprint::differing(
         &held.fingerprint,
         desired_print,
         desired.get_managed_fields(),
     );
-    if fields.is_empty() {
+    if fields.is_empty() && !stock {
         return None;
     }
     let recreate = fields.contains(Field::Groups);
@@ -442,11 +526,17 @@ fn compare(held: &Held, desired_print: &Fingerprint, desired: &NewProduct) -> Op
         needs: Needs::NONE
             .with(Consent::Recreate, recreate)
             .with(Consent::PriceJump, jump),
+        stock,
     })
 }
 
-/// Old and new values of the managed fields that differ, as text, for the plan's diff.
-fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String)> {
+/// What the plan's diff says of one change: what differs (a field's name, or `stock` and a
+/// location), its old and its new value.
+type Values = Vec<(String, String, String)>;
+
+/// Old and new values of the managed fields that differ, then of the stock that differs, as
+/// text, for the plan's diff.
+fn values(current: &Product, desired: &NewProduct) -> Values {
     let old = current.to_update();
     let new = desired.get_fields();
     let text = |s: Option<&str>| match s {
@@ -483,6 +573,11 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
         &fingerprint::of_desired(desired),
         desired.get_managed_fields(),
     );
+    let count = |n: Option<i64>| n.map_or("-".to_string(), |n| n.to_string());
+    let stock = desired.get_stock().filter_map(|(location, n)| {
+        let held = current.stock_at(location.as_str());
+        (held != Some(n)).then(|| (format!("stock {location}"), count(held), count(Some(n))))
+    });
     differs
         .iter()
         .map(|field| {
@@ -512,15 +607,17 @@ fn values(current: &Product, desired: &NewProduct) -> Vec<(Field, String, String
                 ),
                 _ => ("…".to_string(), "(changed)".to_string()),
             };
-            (field, a, cleared(b))
+            (field.name().to_string(), a, cleared(b))
         })
+        .chain(stock)
         .collect()
 }
 
 /// What a sync would do; see [`CatalogSync::plan`]. Its [`Display`](fmt::Display) is a
 /// readable diff: a summary line, then one line per change (`+` create, `~` update, `-`
-/// delete), with old and new values for the first hundred; then, apart, the changes that need
-/// consent (`±` recreate, `!` price jump), and a refusal if there is one.
+/// delete), with old and new values for the first hundred (`stock OSL-01: 4 -> 7` for the
+/// stock of a location); then, apart, the changes that need consent (`±` recreate, `!` price
+/// jump), the products rejected (`x`, with why), and a refusal if there is one.
 ///
 /// ```no_run
 /// # async fn run(sync: dintero_products::CatalogSync) -> dintero_products::Result<()> {
@@ -551,7 +648,7 @@ pub struct Plan {
     pub(super) approved: Approvals,
     unchanged: usize,
     desired: usize,
-    details: BTreeMap<Box<str>, Vec<(Field, String, String)>>,
+    details: BTreeMap<Box<str>, Values>,
     restored: Vec<String>,
 }
 
@@ -565,7 +662,7 @@ pub struct Summary {
     pub update: usize,
     /// Products to delete and create again (their groups differ), with consent.
     pub recreate: usize,
-    /// Products to delete (pruning).
+    /// Products to delete: desired deleted ([`Intent::Delete`]), or pruned.
     pub delete: usize,
     /// Desired products the catalog already holds as desired.
     pub unchanged: usize,
@@ -575,6 +672,9 @@ pub struct Summary {
     pub groups: usize,
     /// Changes left untouched for want of consent (a recreate or a price jump not approved).
     pub held_back: usize,
+    /// Desired products rejected for what their [`Intent`] asks ([`Plan::rejected`]): left
+    /// untouched, and failures of the apply.
+    pub rejected: usize,
 }
 
 impl Plan {
@@ -585,6 +685,7 @@ impl Plan {
             create: self.ledger.creates.len(),
             unchanged: self.unchanged,
             groups: self.groups.len(),
+            rejected: self.ledger.rejected.len(),
             ..Summary::default()
         };
         if self.prune {
@@ -600,13 +701,16 @@ impl Plan {
             match planned.action {
                 Action::Update => summary.update += 1,
                 Action::Recreate => summary.recreate += 1,
-                Action::Create | Action::Delete => {}
+                Action::Delete => summary.delete += 1,
+                Action::Create => {}
             }
         }
         summary
     }
 
-    /// Whether applying would write nothing.
+    /// Whether applying would write nothing. Products [`rejected`](Self::rejected) or
+    /// [`held_back`](Self::held_back) write nothing either, yet are failures of the apply:
+    /// look at them too before saying all is done.
     pub fn is_empty(&self) -> bool {
         self.writes() == 0
     }
@@ -619,8 +723,10 @@ impl Plan {
     }
 
     /// Every product change, sorted by id: the id, what is done, and for an update or a
-    /// recreate the managed fields that differ. Changes held back for want of consent are
-    /// included; see [`held_back`](Self::held_back).
+    /// recreate the managed fields that differ (none for a change of
+    /// [`stock`](NewProduct::stock) alone). Changes held back for want of consent are
+    /// included; see [`held_back`](Self::held_back). Products rejected are not; see
+    /// [`rejected`](Self::rejected).
     pub fn changes(&self) -> Vec<(&str, Action, FieldSet)> {
         let ledger = &self.ledger;
         let held = ledger.held.iter().filter_map(|h| {
@@ -654,6 +760,37 @@ impl Plan {
             .collect()
     }
 
+    /// The desired products rejected for what their [`Intent`] asks, sorted by id, with why
+    /// and their tags ([`DesiredProduct::tagged`]): [`apply`](CatalogSync::apply) writes
+    /// nothing to them and reports each as failed ([`SyncReport::failed`](crate::SyncReport::failed),
+    /// [`Progress::Applied`] with an [`Error::Refused`]); the others are applied. They do not
+    /// make the plan [refused](Self::refusal).
+    ///
+    /// ```no_run
+    /// # async fn run(products: dintero_products::Products) -> dintero_products::Result<()> {
+    /// use dintero_products::{Desired, DesiredProduct, Intent, NewProduct, Refusal};
+    ///
+    /// let row = NewProduct::new("Stol").id("C1");
+    /// let desired = Desired::products_from(move || {
+    ///     [DesiredProduct::new(row.clone()).intent(Intent::CreateOnly).tagged(2)]
+    /// });
+    /// let plan = products.sync(desired).plan().await?;
+    /// for (id, refusal, line) in plan.rejected() {
+    ///     // line 2: C1: the product is in the catalog already, and this change may only create it
+    ///     eprintln!("line {}: {id}: {refusal}", line.unwrap_or_default());
+    ///     assert_eq!(refusal, Refusal::Exists);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn rejected(&self) -> Vec<(&str, Refusal, Option<u64>)> {
+        let ledger = &self.ledger;
+        ledger
+            .rejected
+            .iter()
+            .map(|r| (ledger.id(r.id), r.why.refusal(), r.tag))
+            .collect()
+    }
+
     /// How many changes need `consent`, given or not.
     pub fn needs(&self, consent: Consent) -> usize {
         self.ledger
@@ -671,13 +808,18 @@ impl Plan {
 
     /// Why the plan will not be applied, if it will not: an empty source or too many deletes
     /// for a prune. [`apply`](CatalogSync::apply) then fails with [`Error::Refused`] and
-    /// sends nothing.
+    /// sends nothing. (A product [rejected](Self::rejected) fails alone.)
     pub fn refusal(&self) -> Option<&Refusal> {
         self.refusal.as_ref()
     }
 
     fn refuse(&self, limit: MaxDeletes) -> Option<Refusal> {
-        let deletes = self.summary().delete;
+        // Only prunes: a delete a desired product asks for is no mistake of the source's.
+        let deletes = if self.prune {
+            self.ledger.not_desired().count()
+        } else {
+            0
+        };
         let catalog = self.ledger.held.len();
         if deletes == 0 {
             None
@@ -713,15 +855,20 @@ impl Plan {
         fields: FieldSet,
     ) -> fmt::Result {
         write!(f, "{sign} {id}")?;
+        let stock = self.ledger.planned(id).is_some_and(|p| p.stock);
         match self.details.get(id) {
             Some(values) => {
-                for (i, (field, old, new)) in values.iter().enumerate() {
+                for (i, (what, old, new)) in values.iter().enumerate() {
                     let sep = if i == 0 { "  " } else { ", " };
-                    write!(f, "{sep}{field}: {old} -> {new}")?;
+                    write!(f, "{sep}{what}: {old} -> {new}")?;
                 }
             }
-            None if !fields.is_empty() => {
-                let names: Vec<&str> = fields.iter().map(Field::name).collect();
+            None if !fields.is_empty() || stock => {
+                let names: Vec<&str> = fields
+                    .iter()
+                    .map(Field::name)
+                    .chain(stock.then_some("stock"))
+                    .collect();
                 write!(f, "  {}", names.join(", "))?;
             }
             None => {}
@@ -743,6 +890,9 @@ impl fmt::Display for Plan {
         }
         if s.held_back > 0 {
             write!(f, ", {} held back (need consent)", s.held_back)?;
+        }
+        if s.rejected > 0 {
+            write!(f, ", {} rejected", s.rejected)?;
         }
         if s.not_desired_kept > 0 {
             write!(
@@ -808,6 +958,13 @@ impl fmt::Display for Plan {
             } else {
                 writeln!(f, "  [held back]")?;
             }
+        }
+        let rejected = self.rejected();
+        if !rejected.is_empty() {
+            writeln!(f, "rejected (left untouched):")?;
+        }
+        for (id, refusal, _) in rejected {
+            writeln!(f, "x {id}  {refusal}")?;
         }
         if let Some(refusal) = &self.refusal {
             writeln!(f, "refused: {refusal}")?;

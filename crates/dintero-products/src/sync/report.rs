@@ -47,7 +47,8 @@ pub struct SyncReport {
     /// Changes left untouched for want of consent, with the consents missing.
     pub held_back: Vec<(ProductId, Vec<Consent>)>,
     /// The writes that failed. A recreate that failed says whether its product was restored
-    /// ([`Error::Recreate`]).
+    /// ([`Error::Recreate`]). The products the plan rejected are here too, untouched, with
+    /// [`Error::Refused`] ([`Plan::rejected`](super::Plan::rejected)).
     pub failed: Vec<(Target, Error)>,
     /// Why the desired products could not be read again to their end, if they could not: the
     /// writes read before went through, and nothing was pruned.

@@ -164,20 +164,25 @@ impl ProductUpdate {
         location_id: I,
         count: i64,
     ) -> Result<(), InvalidInput> {
-        let id = location_id.into_checked()?;
+        self.put_stock(&location_id.into_checked()?, count);
+        Ok(())
+    }
+
+    /// [`set_stock`](Self::set_stock) with an id checked already. The first location with the
+    /// id is the one changed, as [`Product::stock_at`] reads the first.
+    fn put_stock(&mut self, id: &LocationId, count: i64) {
         let locations = self.locations.get_or_insert_with(Vec::new);
         match locations
             .iter_mut()
-            .find(|l| l.location_id.as_ref() == Some(&id))
+            .find(|l| l.location_id.as_ref() == Some(id))
         {
             Some(location) => location.number_of_items_in_storage = Some(count),
             None => locations.push(types::LocationInput {
-                location_id: Some(id),
+                location_id: Some(id.clone()),
                 number_of_items_in_storage: Some(count),
                 ..Default::default()
             }),
         }
-        Ok(())
     }
 
     /// Removes the price: unsets [`price`](Self::price), and drops a price the SDK could not
@@ -328,6 +333,9 @@ pub struct NewProduct {
     fields: ProductUpdate,
     /// Set by [`NewProduct::managed_fields`]; otherwise the fields that are set are managed.
     managed: Option<FieldSet>,
+    /// Set by [`NewProduct::stock`]: a count per location, in the order first named. Apart
+    /// from `managed`, as it names its own locations and keeps the others.
+    stock: Vec<(Result<LocationId, InvalidInput>, i64)>,
 }
 
 impl NewProduct {
@@ -338,6 +346,7 @@ impl NewProduct {
             groups: Vec::new(),
             fields: ProductUpdate::new().name(name),
             managed: None,
+            stock: Vec::new(),
         }
     }
 
@@ -356,6 +365,7 @@ impl NewProduct {
             groups: Vec::new(),
             fields: ProductUpdate::new(),
             managed: None,
+            stock: Vec::new(),
         }
     }
 
@@ -378,6 +388,60 @@ impl NewProduct {
     pub fn fields(mut self, fields: ProductUpdate) -> Self {
         self.fields = fields;
         self
+    }
+
+    /// Sets the items in storage (`number_of_items_in_storage`) at one location, and only
+    /// that: an upsert or a sync sets this location's count and keeps the location's other
+    /// fields (its name, pickup, shipping) and every other location as Dintero holds them. A
+    /// location the product does not have yet is added with its id and this count alone. Named
+    /// again, a location takes the last count.
+    ///
+    /// It is apart from the managed fields ([`managed_fields`](Self::managed_fields) leaves
+    /// it as it is), and cannot go with a managed [`Field::Locations`], which writes the whole
+    /// list: [`check`](Self::check) refuses such a product, as it refuses a negative count (a
+    /// slip, not a stock) and an id the API would not take, before anything is sent.
+    ///
+    /// ```
+    /// use dintero_products::{FieldSet, NewProduct};
+    ///
+    /// // A stock file's row: two locations' counts, nothing else of the product.
+    /// let row = NewProduct::with_id("CH-1002").stock("OSL-01", 7).stock("BGO", 0);
+    /// assert!(row.get_managed_fields().is_empty());
+    /// let stock: Vec<_> = row.get_stock().map(|(l, n)| (l.as_str(), n)).collect();
+    /// assert_eq!(stock, [("OSL-01", 7), ("BGO", 0)]);
+    /// assert!(row.check().is_ok());
+    ///
+    /// assert!(NewProduct::with_id("C1").stock("OSL-01", -1).check().is_err());
+    /// assert!(NewProduct::with_id("C1").stock(" OSL", 1).check().is_err());
+    /// let both = NewProduct::with_id("C1").stock("OSL-01", 1).managed_fields(FieldSet::ALL);
+    /// assert!(both.check().unwrap_err().to_string().contains("locations"));
+    /// ```
+    pub fn stock<I: IntoChecked<LocationId>>(mut self, location_id: I, count: i64) -> Self {
+        let id = location_id.into_checked();
+        match self.stock.iter_mut().find(|(held, _)| match (held, &id) {
+            (Ok(held), Ok(id)) => held == id,
+            _ => false,
+        }) {
+            Some(entry) => entry.1 = count,
+            None => self.stock.push((id, count)),
+        }
+        self
+    }
+
+    /// The counts set by [`stock`](Self::stock), per location (the valid ids), in the order
+    /// first named.
+    pub fn get_stock(&self) -> impl Iterator<Item = (&LocationId, i64)> {
+        self.stock
+            .iter()
+            .filter_map(|(id, count)| Some((id.as_ref().ok()?, *count)))
+    }
+
+    /// Sets in `update` the counts of [`stock`](Self::stock) (the valid ids; [`check`](Self::check)
+    /// has refused a product with another before any write).
+    fn put_stock_into(&self, update: &mut ProductUpdate) {
+        for (id, count) in self.get_stock() {
+            update.put_stock(id, count);
+        }
     }
 
     /// The product's id, if one was set and is valid.
@@ -450,6 +514,7 @@ impl NewProduct {
             groups,
             fields,
             managed: Some(FieldSet::ALL),
+            stock: Vec::new(),
         }
     }
 
@@ -468,7 +533,8 @@ impl NewProduct {
     }
 
     /// The first invalid value given to a setter, if any: reported by every call before any
-    /// request. A price must be within [`Price::check`]'s bounds.
+    /// request. A price must be within [`Price::check`]'s bounds; a [`stock`](Self::stock)
+    /// count must not be negative, nor go with a managed [`Field::Locations`].
     pub fn check(&self) -> Result<(), InvalidInput> {
         if let Some(Err(invalid)) = &self.id {
             return Err(invalid.clone());
@@ -476,9 +542,28 @@ impl NewProduct {
         if let Some(price) = &self.fields.price {
             price.check()?;
         }
-        match self.groups.iter().find_map(|g| g.as_ref().err()) {
-            Some(invalid) => Err(invalid.clone()),
-            None => Ok(()),
+        if let Some(invalid) = self.groups.iter().find_map(|g| g.as_ref().err()) {
+            return Err(invalid.clone());
+        }
+        for (id, count) in &self.stock {
+            let id = id.as_ref().map_err(Clone::clone)?;
+            if *count < 0 {
+                return Err(InvalidInput::new(
+                    "stock",
+                    &format!("{count} at {id}"),
+                    "must not be negative: it counts the items in storage",
+                ));
+            }
+        }
+        match self.get_stock().next() {
+            Some((id, _)) if self.get_managed_fields().contains(Field::Locations) => {
+                Err(InvalidInput::new(
+                    "stock at location",
+                    id.as_str(),
+                    "cannot be set while `locations` is managed too: `locations` writes every location whole, stock one location's count; set one or the other",
+                ))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -487,6 +572,11 @@ impl NewProduct {
     pub(super) fn into_body(self) -> Result<types::CreateProductBody> {
         self.check()?;
         let managed = self.get_managed_fields();
+        let mut fields = ProductUpdate::new();
+        for field in managed.iter() {
+            fields.set_from(field, &self.fields);
+        }
+        self.put_stock_into(&mut fields);
         let product_id = self.id.transpose()?;
         let groups = if managed.contains(Field::Groups) {
             self.groups.into_iter().flatten().collect()
@@ -500,10 +590,6 @@ impl NewProduct {
                 group_name: None,
             })
             .collect();
-        let mut fields = ProductUpdate::new();
-        for field in managed.iter() {
-            fields.set_from(field, &self.fields);
-        }
         // Not a field a row manages: whatever the product held that the SDK does not know
         // goes with it (a recreate, a copy made by `to_new`).
         fields.kept.fields = self.fields.kept.fields;
@@ -556,6 +642,7 @@ impl crate::resources::sealed::Body for NewProduct {
         for field in self.get_managed_fields().iter() {
             update.set_from(field, &self.fields);
         }
+        self.put_stock_into(update);
     }
 }
 
@@ -597,6 +684,78 @@ mod tests {
         let mut cleared = kept(Some(100), Some("nok"));
         cleared.clear_price();
         assert_eq!(body(cleared), (None, None));
+    }
+
+    #[test]
+    fn stock_sets_its_locations_counts_and_keeps_every_other_part_of_the_locations() {
+        let location = |id: &str, name: Option<&str>, count: Option<i64>| types::LocationInput {
+            location_id: Some(id.parse().unwrap()),
+            location_name: name.map(str::to_string),
+            is_available_for_pickup: true,
+            number_of_items_in_storage: count,
+            ..Default::default()
+        };
+        let held = ProductUpdate::new()
+            .name("Stol")
+            .location(location("OSL", Some("Oslo"), Some(4)))
+            .location(location("BGO", Some("Bergen"), Some(2)));
+        // Named twice, the last count counts; a location not held is added with id and count.
+        let row = NewProduct::with_id("C1")
+            .stock("OSL", 5)
+            .stock("TRD", 1)
+            .stock("OSL", 7);
+        assert!(row.get_managed_fields().is_empty());
+        let mut update = held.clone();
+        row.merge_into(&mut update);
+        let added = types::LocationInput {
+            location_id: Some("TRD".parse().unwrap()),
+            number_of_items_in_storage: Some(1),
+            ..Default::default()
+        };
+        let expected = ProductUpdate::new()
+            .name("Stol")
+            .location(location("OSL", Some("Oslo"), Some(7)))
+            .location(location("BGO", Some("Bergen"), Some(2)))
+            .location(added.clone());
+        assert_eq!(update, expected);
+
+        // Created, it has just the locations named.
+        let body = row.clone().into_body().unwrap();
+        let mut osl = added.clone();
+        osl.location_id = Some("OSL".parse().unwrap());
+        osl.number_of_items_in_storage = Some(7);
+        assert_eq!(body.locations, [osl, added]);
+        assert_eq!(body.product_name, None, "nothing else is managed");
+
+        // Apart from the managed fields, which do not drop it.
+        let managed = row.managed_fields(FieldSet::from(Field::Name));
+        assert_eq!(managed.get_stock().count(), 2);
+        assert!(managed.check().is_ok());
+    }
+
+    #[test]
+    fn stock_beside_managed_locations_or_negative_or_at_a_bad_id_is_refused_before_sending() {
+        let located = NewProduct::with_id("C1")
+            .location(types::LocationInput::default())
+            .stock("OSL", 1);
+        let error = located.check().unwrap_err();
+        assert_eq!(
+            (error.what(), error.value()),
+            ("stock at location", Some("OSL"))
+        );
+        assert!(located.clone().into_body().is_err());
+        // Locations set but not managed are not written: no conflict.
+        let unmanaged = located.managed_fields(FieldSet::from(Field::Name));
+        assert!(unmanaged.check().is_ok());
+
+        let negative = NewProduct::with_id("C1").stock("OSL", 3).stock("BGO", -1);
+        let error = negative.check().unwrap_err();
+        assert_eq!(error.value(), Some("-1 at BGO"));
+        assert!(negative.into_body().is_err());
+
+        let bad = NewProduct::with_id("C1").stock("", 1);
+        assert_eq!(bad.check().unwrap_err().what(), "location id");
+        assert_eq!(bad.get_stock().count(), 0);
     }
 
     #[test]
