@@ -254,30 +254,24 @@ EXAMPLES
     /// Write every product of a catalog to a file or standard output, as it is read
     #[command(after_help = format!("\
 The products are written as they arrive, page after page: memory stays the same whatever the
-catalog's size. With --output, the file is written beside its destination and renamed when
+catalog's size (a workbook's rows wait in a temporary file beside the output until it is put
+together). With --output, the file is written beside its destination and renamed when
 complete, so a failed export leaves no partial file.
 
 EXAMPLES
   dintero-products products export --catalog S23 > s23.jsonl
   dintero-products products export -c S23 --format csv --output s23.csv
-  dintero-products products export -c S23 -o s23.csv        (the format from the extension)
+  dintero-products products export -c S23 -o s23.xlsx       (the format from the extension)
+  dintero-products products export -c S23 -o stock.csv --stock-columns OSL-01,BGO-02
+  dintero-products products export -c S23 -o stock.xlsx --stock-columns
 
 {FILES_HELP}"))]
-    Export {
-        /// The catalog
-        #[arg(short = 'c', long, value_name = "CATALOG")]
-        catalog: String,
-        /// The file format [default: from --output's extension, else jsonl]
-        #[arg(short = 'f', long, value_enum)]
-        format: Option<FileFormat>,
-        /// Write to FILE instead of standard output
-        #[arg(short = 'o', long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    Export(ExportArgs),
     /// Create or update the products of a file; the catalog's other products are left alone
     #[command(after_help = format!("\
 Each row creates its product, or, when the id exists, changes the fields the file names and
-keeps the others. The plan is printed first, as `products sync` prints it (+ create, ~ update,
+keeps the others; a `command` column says otherwise per row (NEW, UPDATE, REPLACE, DELETE,
+IGNORE: see the columns below). The plan is printed first, as `products sync` prints it (+ create, ~ update,
 and apart, under \"needs consent:\", ± recreate and ! price jump); then it is applied, groups
 first. Products in the catalog but not in the file are never touched. A bad row is reported
 with its file, line and column, and the other rows still go through; an id given twice is a
@@ -289,6 +283,9 @@ EXAMPLES
   dintero-products products import -c S23 prices.csv --report report.jsonl
   dintero-products products import -c S23 products.jsonl --allow-recreate --yes
   dintero-products products import -c S23 export.txt --format csv --concurrency 16
+  dintero-products products import -c S23 prisliste.csv            (Excel's CSV: ; and 1 499,00)
+  dintero-products products import -c S23 products.xlsx --dry-run
+  dintero-products products import -c S23 stock.csv                 (id,stock:OSL-01)
 
 EXIT STATUS
   0 every row went through (or, with --dry-run, would); 1 some rows were bad, failed or were
@@ -393,12 +390,15 @@ pub struct JobArgs {
     /// The catalog
     #[arg(short = 'c', long, value_name = "CATALOG")]
     pub catalog: String,
-    /// The file: .csv, or .jsonl / .ndjson
+    /// The file: .csv / .tsv, .xlsx, or .jsonl / .ndjson
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// The file's format, whatever its extension
     #[arg(short = 'f', long, value_enum)]
     pub format: Option<FileFormat>,
+    /// A CSV file's separator: `,` `;` or `tab` (found from the header row when not given)
+    #[arg(short = 'd', long, value_name = "SEP", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
     /// Print the plan and stop: nothing but list requests are sent
     #[arg(short = 'n', long)]
     pub dry_run: bool,
@@ -416,9 +416,33 @@ pub struct JobArgs {
     /// Writes in flight at once (1 to 64)
     #[arg(short = 'j', long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// Write one JSON line per row to FILE: {"line", "id", "outcome", "error"}
+    /// Write one JSON line per row to FILE: {"line", "id", "command", "outcome", "error"}
     #[arg(short = 'r', long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+/// `products export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The catalog
+    #[arg(short = 'c', long, value_name = "CATALOG")]
+    pub catalog: String,
+    /// The file format [default: from --output's extension, else jsonl]
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Write to FILE instead of standard output
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A stock:<location_id> column for each location, in place of the `locations` column
+    /// (CSV and xlsx): the locations named, separated by commas, or without a value every
+    /// location of the catalog's products (found by listing the catalog once more)
+    #[arg(
+        long,
+        value_name = "LOCATIONS",
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
+    pub stock_columns: Option<String>,
 }
 
 /// `products import`.
@@ -439,6 +463,16 @@ pub struct SyncArgs {
     /// With --prune: refuse a plan that deletes more than N products, or N% of the catalog
     #[arg(long, value_name = "N|N%", default_value = "10%", value_parser = parse_max_deletes)]
     pub max_deletes: MaxDeletes,
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err("write `,` `;` `tab` or `|`".to_string()),
+    }
 }
 
 fn parse_max_deletes(text: &str) -> Result<MaxDeletes, String> {

@@ -1,6 +1,6 @@
 //! `dintero-products`, a command line for the Dintero Products API: list, export, import and
-//! sync the catalogs, groups and products of an account, from CSV and JSON Lines, with
-//! progress and a dry run. Built on the `dintero-products` SDK.
+//! sync the catalogs, groups and products of an account, from CSV (as Excel writes it), `.xlsx`
+//! workbooks and JSON Lines, with progress and a dry run. Built on the `dintero-products` SDK.
 //!
 //! ```text
 //! dintero-products [--demo] [--account-id AID] [--client-id ID] [--client-secret-file FILE]
@@ -16,12 +16,13 @@
 //!   products list   --catalog C [--name TEXT] [--format table|json] [--output FILE] [--limit N]
 //!   products get    --catalog C ID [--format table|json]
 //!   products delete --catalog C ID... [--concurrency N]
-//!   products export --catalog C [--format jsonl|csv] [--output FILE]
-//!   products import --catalog C FILE [--format csv|jsonl] [--dry-run] [--allow-recreate] [--yes]
-//!                   [--journal FILE] [--report FILE] [--concurrency N]
-//!   products sync   --catalog C FILE [--format csv|jsonl] [--dry-run] [--allow-recreate] [--yes]
-//!                   [--prune] [--max-deletes N|N%] [--journal FILE] [--report FILE]
-//!                   [--concurrency N]
+//!   products export --catalog C [--format jsonl|csv|xlsx] [--output FILE]
+//!                   [--stock-columns [LOCATION,...]]
+//!   products import --catalog C FILE [--format csv|xlsx|jsonl] [--delimiter SEP] [--dry-run]
+//!                   [--allow-recreate] [--yes] [--journal FILE] [--report FILE] [--concurrency N]
+//!   products sync   --catalog C FILE [--format csv|xlsx|jsonl] [--delimiter SEP] [--dry-run]
+//!                   [--allow-recreate] [--yes] [--prune] [--max-deletes N|N%] [--journal FILE]
+//!                   [--report FILE] [--concurrency N]
 //!   completions bash|zsh|fish|elvish|powershell
 //! ```
 //!

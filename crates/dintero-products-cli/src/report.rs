@@ -12,9 +12,12 @@ pub(crate) struct Entry<'a> {
     pub(crate) line: Option<u64>,
     /// The product's id, when the row had a readable one.
     pub(crate) id: Option<&'a str>,
+    /// The row's command (`MERGE`, `NEW`, `UPDATE`, `REPLACE`, `DELETE`, `IGNORE`); `null` for
+    /// a product deleted by a pruning sync, and for a row that could not be read.
+    pub(crate) command: Option<&'a str>,
     /// `created`, `updated`, `unchanged`, `recreated`, `deleted`, `needs-consent` (left
-    /// untouched: a recreate without `--allow-recreate`, a price jump without `--yes`) or
-    /// `failed`; in a dry run, what would be done: `would-create`, `would-update`,
+    /// untouched: a recreate without `--allow-recreate`, a price jump without `--yes`),
+    /// `ignored` (its command said so) or `failed`; in a dry run, what would be done: `would-create`, `would-update`,
     /// `would-recreate`, `would-delete`, `needs-consent` or `unchanged`.
     pub(crate) outcome: &'a str,
     /// Why it failed, or what it needs; `null` otherwise.

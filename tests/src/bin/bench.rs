@@ -16,7 +16,8 @@
 //!    planning 100,000, per product.
 //! 5. Peak resident memory of a child process running the command line's
 //!    `products export --format csv --output FILE` (its library entry, `dintero_products_cli::run`)
-//!    on a catalog of 1,000,000 products against one of 10,000 (100,000 in `--quick`).
+//!    on a catalog of 1,000,000 products against one of 10,000 (100,000 in `--quick`); and the
+//!    same with `--format xlsx` (rust_xlsxwriter's constant-memory mode).
 //!
 //! `--quick` is a smaller run; `--throughput-only` stops after 1 (to profile the listing path,
 //! see `BENCH_CPU_WRAPPER` at [`cpu_child_run`]).
@@ -49,7 +50,12 @@ async fn main() -> Result<()> {
                 return plan_memory_child(base_url, id, secret, n.parse()?).await;
             }
             "--cli-export-memory-child" => {
-                return cli_export_memory_child(base_url, id, secret, n.parse()?).await;
+                return cli_export_memory_child(base_url, id, secret, n.parse()?, Export::Csv)
+                    .await;
+            }
+            "--cli-export-xlsx-memory-child" => {
+                return cli_export_memory_child(base_url, id, secret, n.parse()?, Export::Xlsx)
+                    .await;
             }
             _ => {}
         }
@@ -167,18 +173,26 @@ async fn main() -> Result<()> {
         [10_000, 1_000_000]
     };
     let export_peaks = cli_export_memory(export_sizes).await?;
-    println!(
-        "peak resident memory of a process running `dintero-products products export --format csv --output FILE` on N products"
-    );
-    for (n, (kib, wall)) in export_sizes.iter().zip(&export_peaks) {
+    for (format, peaks) in [Export::Csv, Export::Xlsx].iter().zip(&export_peaks) {
         println!(
-            "{:<34} {:>10} KiB {:>10.0} products/s (the whole process)",
-            format!("N = {n}"),
-            kib,
-            f64::from(*n) / wall.as_secs_f64()
+            "peak resident memory of a process running `dintero-products products export --format {} --output FILE` on N products",
+            format.name()
         );
+        let whole = match format {
+            Export::Csv => "the whole process",
+            // The child reads the workbook back to check it; that is in its time too.
+            Export::Xlsx => "the whole process, reading the workbook back included",
+        };
+        for (n, (kib, wall)) in export_sizes.iter().zip(peaks) {
+            println!(
+                "{:<34} {:>10} KiB {:>10.0} products/s ({whole})",
+                format!("N = {n}"),
+                kib,
+                f64::from(*n) / wall.as_secs_f64()
+            );
+        }
+        println!();
     }
-    println!();
 
     print_throughput_ratios(raw, generated, facade, &cpu);
     for (name, (off, on)) in ["prefetch/sequential", "items prefetch/sequential"]
@@ -207,11 +221,18 @@ async fn main() -> Result<()> {
         "sync bytes/product: {:.0}",
         (extra_kib * 1024) as f64 / f64::from(plan_sizes[1] - plan_sizes[0])
     );
+    let [csv_peaks, xlsx_peaks] = &export_peaks;
     println!(
         "ratio cli export memory {}/{}: {:.3}",
         short(export_sizes[1]),
         short(export_sizes[0]),
-        export_peaks[1].0 as f64 / export_peaks[0].0 as f64
+        csv_peaks[1].0 as f64 / csv_peaks[0].0 as f64
+    );
+    println!(
+        "ratio cli export memory xlsx {}/{}: {:.3}",
+        short(export_sizes[1]),
+        short(export_sizes[0]),
+        xlsx_peaks[1].0 as f64 / xlsx_peaks[0].0 as f64
     );
     Ok(())
 }
@@ -239,28 +260,61 @@ fn cli_catalog(n: u32) -> String {
     format!("CLI{n}")
 }
 
+/// A file format the command line exports, measured apart.
+#[derive(Clone, Copy)]
+enum Export {
+    Csv,
+    Xlsx,
+}
+
+impl Export {
+    fn name(self) -> &'static str {
+        match self {
+            Export::Csv => "csv",
+            Export::Xlsx => "xlsx",
+        }
+    }
+
+    fn child_flag(self) -> &'static str {
+        match self {
+            Export::Csv => "--cli-export-memory-child",
+            Export::Xlsx => "--cli-export-xlsx-memory-child",
+        }
+    }
+}
+
 /// Peak RSS (KiB) and wall time of a child process exporting a catalog of N products to a CSV
-/// file through the command line's library entry, for each size; the fake runs in this
-/// process, so it is not counted.
-async fn cli_export_memory(sizes: [u32; 2]) -> Result<Vec<(u64, Duration)>> {
+/// file, then to an .xlsx file, through the command line's library entry, for each size; the
+/// fake runs in this process, so it is not counted. Indexed by format (CSV, xlsx), then size.
+async fn cli_export_memory(sizes: [u32; 2]) -> Result<[Vec<(u64, Duration)>; 2]> {
     let fake = FakeServer::start().await;
-    let mut peaks = Vec::new();
+    let mut peaks = [Vec::new(), Vec::new()];
     for n in sizes {
         fake.seed_catalog(ACCOUNT, &cli_catalog(n), "CLI export");
         fake.seed_products(ACCOUNT, &cli_catalog(n), n);
-        let started = Instant::now();
-        let peak = child_peak(&fake, "--cli-export-memory-child", n).await?;
-        peaks.push((peak, started.elapsed()));
+        for (format, peaks) in [Export::Csv, Export::Xlsx].into_iter().zip(&mut peaks) {
+            let started = Instant::now();
+            let peak = child_peak(&fake, format.child_flag(), n).await?;
+            peaks.push((peak, started.elapsed()));
+        }
     }
     Ok(peaks)
 }
 
-/// The child: `dintero-products products export --catalog CLI<n> --format csv --output FILE`,
-/// as the binary's `main` runs it, then a check that the file holds a header and n rows.
-async fn cli_export_memory_child(base_url: &str, id: &str, secret: &str, n: u32) -> Result<()> {
+/// The child: `dintero-products products export --catalog CLI<n> --format F --output FILE`,
+/// as the binary's `main` runs it, then a check that the file holds a header and n rows (a
+/// workbook's read back through the command line's reader, after the peak is taken).
+async fn cli_export_memory_child(
+    base_url: &str,
+    id: &str,
+    secret: &str,
+    n: u32,
+    format: Export,
+) -> Result<()> {
     let file = std::env::temp_dir().join(format!(
-        "dintero-products-bench-{}-{n}.csv",
-        std::process::id()
+        "dintero-products-bench-{}-{n}.{}",
+        std::process::id(),
+        format.name()
     ));
     let path = file.to_string_lossy().into_owned();
     let env = dintero_products_cli::Env::empty().set("DINTERO_CLIENT_SECRET", secret);
@@ -278,14 +332,17 @@ async fn cli_export_memory_child(base_url: &str, id: &str, secret: &str, n: u32)
         "--catalog",
         &cli_catalog(n),
         "--format",
-        "csv",
+        format.name(),
         "--output",
         &path,
     ];
     let code = dintero_products_cli::run_code(args, &env).await;
     // Read before the check below, which reads the file.
     let peak = peak_rss_kib()?;
-    let lines = count_lines(&file);
+    let lines = match format {
+        Export::Csv => count_lines(&file),
+        Export::Xlsx => count_rows(&file).map(|rows| rows + 1),
+    };
     let _ = std::fs::remove_file(&file);
     if code != 0 {
         return Err(format!("the export exited with {code}").into());
@@ -295,6 +352,18 @@ async fn cli_export_memory_child(base_url: &str, id: &str, secret: &str, n: u32)
     }
     println!("peak_rss_kib={peak}");
     Ok(())
+}
+
+/// The product rows of a workbook, each read as an import reads it; one that cannot be is an
+/// error.
+fn count_rows(path: &std::path::Path) -> Result<u64> {
+    use dintero_products_cli::files::{Dialect, FileFormat, open};
+    let mut rows = 0;
+    for row in open(path, FileFormat::Xlsx, Dialect::default())? {
+        row?;
+        rows += 1;
+    }
+    Ok(rows)
 }
 
 /// Lines in a file, read in blocks (the file can be large).

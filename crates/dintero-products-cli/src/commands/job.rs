@@ -6,7 +6,7 @@ use super::source::{self, Checked};
 use super::{ask, require_yes_off_terminal, stdin_is_terminal};
 use crate::cli::JobArgs;
 use crate::error::{CliError, Status, one_line};
-use crate::files::FileFormat;
+use crate::files::{Command, FileFormat, Row};
 use crate::output::{Output, line};
 use crate::progress::{Mode, Progress};
 use crate::report::{Entry, Report};
@@ -69,8 +69,14 @@ pub(super) async fn run(
         Kind::Sync { .. } => "synced",
     };
     let progress = Progress::stages(mode, verb, "products");
-    let checked = Arc::new(source::check(&args.file, format, &progress, &mut report)?);
-    let bad_rows = checked.skip.len();
+    let checked = Arc::new(source::check(
+        &args.file,
+        format,
+        args.delimiter,
+        &progress,
+        &mut report,
+    )?);
+    let bad_rows = checked.bad;
     if bad_rows > 0 && kind.prune() && !args.dry_run {
         progress.clear();
         report.finish()?;
@@ -161,7 +167,7 @@ impl Job<'_> {
             take(sync, outcomes)?.report.finish()?;
             return Err(refused);
         }
-        if plan.is_empty() && plan.held_back().is_empty() {
+        if plan.is_empty() && plan.held_back().is_empty() && plan.rejected().is_empty() {
             return self.nothing_to_change(&plan, take(sync, outcomes)?.report);
         }
         if !self.confirm(&mut plan)? {
@@ -170,7 +176,9 @@ impl Job<'_> {
         }
 
         let s = plan.summary();
-        progress.set_total((s.create + s.update + s.recreate + s.delete + s.held_back) as u64);
+        progress.set_total(
+            (s.create + s.update + s.recreate + s.delete + s.held_back + s.rejected) as u64,
+        );
         let applied = sync.apply(&plan).await?;
         progress.finish();
         if let Some(unread) = &applied.unread {
@@ -188,6 +196,15 @@ impl Job<'_> {
     fn confirm(&self, plan: &mut Plan) -> Result<bool, CliError> {
         let summary = plan.summary();
         if summary.delete > 0 && !self.args.yes {
+            // A file's DELETE rows are found by the plan, so this is the first place to refuse.
+            require_yes_off_terminal(
+                self.args.yes,
+                &format!(
+                    "the plan deletes {} product{}",
+                    summary.delete,
+                    plural(summary.delete)
+                ),
+            )?;
             let question = format!(
                 "Delete {} product{} from catalog {}?",
                 summary.delete,
@@ -220,29 +237,46 @@ impl Job<'_> {
     /// status the run would have: 1 for bad rows, a refusal, or changes held back.
     fn dry_run(&self, plan: &Plan, mut report: Report) -> Result<Status, CliError> {
         let mut out = Output::open(None)?;
+        self.commands_said(&mut out)?;
         line(&mut out, "dry run: nothing was sent but list requests")?;
         out.commit()?;
         let changes = plan.changes();
         let held_back = plan.held_back();
+        let rejections = plan.rejected();
         if report.is_on() {
+            // The rows that delete their product; the other deletes are the prune's.
+            let mut deleted_by_row = HashSet::new();
             source::each_good_row(self.checked, |row| {
                 let id = row.id();
-                let (outcome, error) = match (held(&held_back, id), planned(&changes, id)) {
-                    (Some(consents), _) => ("needs-consent", Some(needs_consent(consents))),
-                    (None, Some(action)) => (would(action), None),
-                    (None, None) => ("unchanged", None),
+                let (outcome, error) = match (
+                    rejected(&rejections, id),
+                    held(&held_back, id),
+                    planned(&changes, id),
+                ) {
+                    (Some(refusal), _, _) => ("failed", Some(row_refused(refusal, row.command))),
+                    (None, Some(consents), _) => ("needs-consent", Some(needs_consent(consents))),
+                    (None, None, Some(action)) => (would(action), None),
+                    (None, None, None) => (unchanged(row), None),
                 };
+                if row.command == Command::Delete {
+                    deleted_by_row.insert(id.to_string());
+                }
                 report.add(&Entry {
                     line: Some(row.line),
                     id: Some(id),
+                    command: Some(row.command.name()),
                     outcome,
                     error,
                 });
             })?;
-            for (id, _, _) in changes.iter().filter(|c| c.1 == Action::Delete) {
+            let pruned = changes
+                .iter()
+                .filter(|c| c.1 == Action::Delete && !deleted_by_row.contains(c.0));
+            for (id, _, _) in pruned {
                 report.add(&Entry {
                     line: None,
                     id: Some(id),
+                    command: None,
                     outcome: would(Action::Delete),
                     error: None,
                 });
@@ -250,8 +284,43 @@ impl Job<'_> {
         }
         report.finish()?;
         Ok(status(
-            self.bad_rows == 0 && plan.refusal().is_none() && held_back.is_empty(),
+            self.bad_rows == 0
+                && plan.refusal().is_none()
+                && held_back.is_empty()
+                && rejections.is_empty(),
         ))
+    }
+
+    /// What the file's `command` column asked, when it asked anything but `MERGE`: how many
+    /// rows ran each command, and what a `REPLACE` clears.
+    fn commands_said(&self, out: &mut Output) -> Result<(), CliError> {
+        let counts = &self.checked.commands;
+        if counts
+            .iter()
+            .zip(Command::ALL)
+            .all(|(n, c)| *n == 0 || c == Command::Merge)
+        {
+            return Ok(());
+        }
+        let said: Vec<String> = Command::ALL
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| format!("{n} {}", c.name()))
+            .collect();
+        line(out, &format!("commands: {}", said.join(", ")))?;
+        let replace = counts[source::command_index(Command::Replace)];
+        if replace > 0 {
+            line(
+                out,
+                &format!(
+                    "REPLACE on {replace} row{}: every field the file has no column for is cleared ({})",
+                    plural(replace),
+                    names(self.checked.replace_clears)
+                ),
+            )?;
+        }
+        Ok(())
     }
 
     /// The plan writes nothing: every good row is unchanged.
@@ -264,7 +333,8 @@ impl Job<'_> {
                 report.add(&Entry {
                     line: Some(row.line),
                     id: Some(row.id()),
-                    outcome: "unchanged",
+                    command: Some(row.command.name()),
+                    outcome: unchanged(row),
                     error: None,
                 });
             })?;
@@ -298,11 +368,12 @@ impl Job<'_> {
                 }
                 let (outcome, error) = match planned(&changes, row.id()) {
                     Some(_) => ("failed", Some(why.clone())),
-                    None => ("unchanged", None),
+                    None => (unchanged(row), None),
                 };
                 report.add(&Entry {
                     line: Some(row.line),
                     id: Some(row.id()),
+                    command: Some(row.command.name()),
                     outcome,
                     error,
                 });
@@ -341,6 +412,16 @@ impl Job<'_> {
         let text = match applied.not_applied.len() {
             0 => text,
             n => format!("{text}; {n} partly applied (groups not changed)"),
+        };
+        // Said only when the file asked for them: rows that delete their product, or are
+        // skipped.
+        let text = match (self.kind, applied.deleted) {
+            (Kind::Import, n) if n > 0 => format!("{text}; {n} deleted"),
+            _ => text,
+        };
+        let text = match self.checked.commands[source::command_index(Command::Ignore)] {
+            0 => text,
+            n => format!("{text}; {n} ignored"),
         };
         let mut out = Output::open(None)?;
         line(&mut out, &text)?;
@@ -393,6 +474,7 @@ fn applied(
         return;
     };
     progress.inc(1);
+    let (tag, command) = tag.map(source::untag).unzip();
     let place = tag.map_or(String::new(), |line| format!("{file}, line {line}: "));
     let (outcome, error) = match result {
         Ok(()) => (action.map_or("unchanged", done), None),
@@ -400,6 +482,11 @@ fn applied(
             let why = needs_consent(consents);
             progress.println(&format!("held back: {place}product {id}: {why}"));
             ("needs-consent", Some(why))
+        }
+        Err(Error::Refused(refusal @ (Refusal::Exists | Refusal::Missing))) => {
+            let why = row_refused(refusal, command.unwrap_or_default());
+            progress.println(&format!("error: {place}product {id}: {why}"));
+            ("failed", Some(why))
         }
         Err(e) => {
             let e = one_line(e);
@@ -411,6 +498,7 @@ fn applied(
     outcomes.report.add(&Entry {
         line: tag,
         id: Some(id.as_str()),
+        command: command.map(Command::name),
         outcome,
         error,
     });
@@ -434,6 +522,14 @@ fn needs_consent(consents: &[Consent]) -> String {
         })
         .collect();
     format!("left untouched: {}", reasons.join("; and "))
+}
+
+/// What became of a row nothing was written for: `ignored` when its command said so.
+fn unchanged(row: &Row) -> &'static str {
+    match row.command {
+        Command::Ignore => "ignored",
+        _ => "unchanged",
+    }
 }
 
 fn done(action: Action) -> &'static str {
@@ -460,6 +556,17 @@ fn would(action: Action) -> &'static str {
 fn planned(changes: &[(&str, Action, FieldSet)], id: &str) -> Option<Action> {
     let i = changes.binary_search_by(|c| c.0.cmp(id)).ok()?;
     changes.get(i).map(|c| c.1)
+}
+
+/// Why the plan refused `id`'s row, from its rejections (sorted by id).
+fn rejected<'a>(rejections: &'a [(&str, Refusal, Option<u64>)], id: &str) -> Option<&'a Refusal> {
+    let i = rejections.binary_search_by(|r| r.0.cmp(id)).ok()?;
+    rejections.get(i).map(|r| &r.1)
+}
+
+/// A row the plan refused, with the command that made it so.
+fn row_refused(refusal: &Refusal, command: Command) -> String {
+    format!("{refusal} (the row's command is {})", command.name())
 }
 
 /// The consents `id` lacks, from the plan's held-back changes (sorted by id).
@@ -592,6 +699,12 @@ fn status(success: bool) -> Status {
     } else {
         Status::SomeFailed
     }
+}
+
+/// The names of `fields`, as the plan names them.
+fn names(fields: FieldSet) -> String {
+    let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
+    names.join(", ")
 }
 
 fn plural(n: usize) -> &'static str {

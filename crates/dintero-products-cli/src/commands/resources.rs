@@ -135,11 +135,7 @@ pub(crate) async fn products(
                 Status::SomeFailed
             })
         }
-        ProductsCommand::Export {
-            catalog,
-            format,
-            output,
-        } => super::export::export(client, &catalog, format, output.as_deref(), mode).await,
+        ProductsCommand::Export(args) => super::export::export(client, args, mode).await,
         ProductsCommand::Import(args) => super::import::import(client, args, mode).await,
         ProductsCommand::Sync(args) => super::sync::sync(client, args, mode).await,
     }

@@ -4,10 +4,10 @@
 //! source, so the SDK fails the plan, or stops the apply before it prunes anything.
 
 use crate::error::CliError;
-use crate::files::{self, FileFormat, Place, Row, RowError, Rows};
+use crate::files::{self, Command, Dialect, FileFormat, Place, Row, RowError, Rows};
 use crate::progress::Progress;
 use crate::report::{Entry, Report};
-use dintero_products::{Desired, DesiredProduct};
+use dintero_products::{Desired, DesiredProduct, Field, FieldSet, Intent};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,13 +19,22 @@ use std::time::SystemTime;
 pub(super) struct Checked {
     path: PathBuf,
     format: FileFormat,
+    /// How a CSV file is written, found by the first reading.
+    dialect: Dialect,
     /// Its size and modification time then: a later reading that finds others reads another
     /// file, and must not be taken for the one checked.
     stamp: Stamp,
     /// Rows that can be written.
     pub(super) good: usize,
-    /// Lines of the rows that cannot: unreadable, or an id given on an earlier line too.
+    /// Lines of the rows that are not: unreadable, an id given on an earlier line too, or
+    /// `IGNORE`d without an id.
     pub(super) skip: HashSet<u64>,
+    /// Of `skip`, the rows that are bad (the others were ignored, as their command asked).
+    pub(super) bad: usize,
+    /// How many rows ran each command, in the order of [`Command::ALL`].
+    pub(super) commands: [usize; Command::ALL.len()],
+    /// The fields a `REPLACE` row clears, of all such rows: those it leaves empty.
+    pub(super) replace_clears: FieldSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,17 +56,56 @@ impl Stamp {
 /// Reads the whole file once, reporting each bad row on standard error and in the report; a
 /// repeated id is a bad row too, on its later line (a job needs one row per product). Fails
 /// when the file cannot be read to its end: a job on part of a file is not what was asked.
+/// A CSV file's dialect is found first (`delimiter` when given), and said when it is not
+/// plain UTF-8 with commas.
 pub(super) fn check(
     path: &Path,
     format: FileFormat,
+    delimiter: Option<u8>,
     progress: &Progress,
     report: &mut Report,
 ) -> Result<Checked, CliError> {
     let stamp = Stamp::of(path);
+    let dialect = match format {
+        FileFormat::Csv => {
+            let dialect = Dialect::sniff(path, delimiter).map_err(|source| CliError::Input {
+                what: format!("cannot open {}", path.display()),
+                source,
+            })?;
+            if let Some(note) = dialect.note(&path.display().to_string()) {
+                progress.println(&note);
+            }
+            dialect
+        }
+        _ => Dialect::default(),
+    };
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut good = 0;
     let mut skip = HashSet::new();
-    for row in files::open(path, format)? {
+    let mut commands = [0; Command::ALL.len()];
+    let mut replace_clears = FieldSet::EMPTY;
+    let mut ignored = 0;
+    for row in files::open(path, format, dialect)? {
+        if let Ok(row) = &row {
+            commands[command_index(row.command)] += 1;
+            if row.command == Command::Replace {
+                replace_clears = replace_clears | cleared_by(row);
+            }
+            // An ignored row with an id goes to the sync, to be kept (never pruned); one
+            // without is simply skipped.
+            if row.command == Command::Ignore && row.product.get_id().is_none() {
+                report.add(&Entry {
+                    line: Some(row.line),
+                    id: None,
+                    command: Some(row.command.name()),
+                    outcome: "ignored",
+                    error: None,
+                });
+                skip.insert(row.line);
+                ignored += 1;
+                continue;
+            }
+        }
         let error = match row {
             Ok(row) => match first_line.get(row.id()) {
                 None => {
@@ -73,6 +121,7 @@ pub(super) fn check(
         report.add(&Entry {
             line: Some(error.line),
             id: error.id.as_deref(),
+            command: None,
             outcome: "failed",
             error: Some(error.to_string()),
         });
@@ -87,10 +136,59 @@ pub(super) fn check(
     Ok(Checked {
         path: path.to_path_buf(),
         format,
+        dialect,
         stamp: stamp.ok_or_else(|| CliError::Failed(format!("{} vanished", path.display())))?,
         good,
+        bad: skip.len() - ignored,
         skip,
+        commands,
+        replace_clears,
     })
+}
+
+/// The fields a row that states its product whole leaves empty, and so clears.
+fn cleared_by(row: &Row) -> FieldSet {
+    let mut set = row.product.get_fields().present_fields();
+    if row.product.group_ids().next().is_some() {
+        set = set | FieldSet::from(Field::Groups);
+    }
+    FieldSet::ALL.iter().filter(|f| !set.contains(*f)).collect()
+}
+
+/// Where `command` is in [`Command::ALL`], and so in [`Checked::commands`].
+pub(super) fn command_index(command: Command) -> usize {
+    Command::ALL
+        .iter()
+        .position(|c| *c == command)
+        .unwrap_or_default()
+}
+
+/// The sync hands back one `u64` per product, its tag: the row's line, with its command in
+/// the top byte, so that a report can name each row's command without a table of them.
+const COMMAND_SHIFT: u32 = 56;
+
+/// The tag of the row on `line` that runs `command`.
+pub(super) fn tag(line: u64, command: Command) -> u64 {
+    line | ((command_index(command) as u64) << COMMAND_SHIFT)
+}
+
+/// The line and command a [`tag`] holds.
+pub(super) fn untag(tag: u64) -> (u64, Command) {
+    let index = usize::try_from(tag >> COMMAND_SHIFT).unwrap_or(usize::MAX);
+    let command = Command::ALL.get(index).copied().unwrap_or_default();
+    (tag & ((1 << COMMAND_SHIFT) - 1), command)
+}
+
+/// What a row's command asks of the SDK's sync (`REPLACE` is a merge of every field: the
+/// row manages them all; an ignored product is kept as it is, so a prune spares it).
+fn intent(command: Command) -> Intent {
+    match command {
+        Command::New => Intent::CreateOnly,
+        Command::Update => Intent::UpdateOnly,
+        Command::Delete => Intent::Delete,
+        Command::Ignore => Intent::Keep,
+        _ => Intent::Merge,
+    }
 }
 
 fn repeated(path: &Path, row: &Row, first: u64) -> RowError {
@@ -142,7 +240,7 @@ impl Reading {
             let why = format!("{name} changed after it was first read");
             (None, Some(Changed(why)))
         } else {
-            match files::open(&checked.path, checked.format) {
+            match files::open(&checked.path, checked.format, checked.dialect) {
                 Ok(rows) => (Some(rows), None),
                 Err(e) => (None, Some(Changed(e.to_string()))),
             }
@@ -185,7 +283,9 @@ impl Iterator for Reading {
                     if self.yielded > self.checked.good {
                         return self.changed("it has more rows".into());
                     }
-                    return Some(Ok(DesiredProduct::new(row.product).tagged(row.line)));
+                    let tag = tag(row.line, row.command);
+                    let desired = DesiredProduct::new(row.product).intent(intent(row.command));
+                    return Some(Ok(desired.tagged(tag)));
                 }
                 Some(Err(e)) if !e.fatal && self.checked.skip.contains(&e.line) => {}
                 Some(Err(e)) => return self.changed(e.to_string()),
@@ -204,7 +304,7 @@ impl Iterator for Reading {
 /// The good rows once more, in file order, for the report: what `each` is told of each.
 /// Rows that cannot be read now were reported by the first reading, or by the job's source.
 pub(super) fn each_good_row(checked: &Checked, mut each: impl FnMut(&Row)) -> Result<(), CliError> {
-    for row in files::open(&checked.path, checked.format)?.flatten() {
+    for row in files::open(&checked.path, checked.format, checked.dialect)?.flatten() {
         if !checked.skip.contains(&row.line) {
             each(&row);
         }
@@ -220,7 +320,7 @@ mod tests {
     fn checked(path: &Path) -> Arc<Checked> {
         let progress = Progress::new(Mode::Off, "read", "rows");
         let mut report = Report::open(None).unwrap_or_else(|e| panic!("{e}"));
-        let checked = check(path, FileFormat::Csv, &progress, &mut report);
+        let checked = check(path, FileFormat::Csv, None, &progress, &mut report);
         Arc::new(checked.unwrap_or_else(|e| panic!("{e}")))
     }
 

@@ -1,322 +1,97 @@
-//! CSV: the columns documented in `columns.txt`, read and written through the `csv` crate.
+//! CSV: the columns of `table`, read and written through the `csv` crate, in the dialect
+//! `dialect` finds.
 
-use super::{Place, Row, RowError, shorten};
+use super::dialect::Dialect;
+use super::table::{self, Table};
+use super::{Place, Row, RowError};
 use crate::error::CliError;
-use chrono::{DateTime, SecondsFormat, Utc};
-use dintero_products::types;
-use dintero_products::{
-    Currency, Field, FieldSet, GroupId, NewProduct, Price, Product, ProductId, ProductUpdate,
-};
+use dintero_products::{LocationId, Product};
 use std::io;
-use std::num::IntErrorKind;
 use std::sync::Arc;
 
-/// The columns an export writes, in this order; an import takes any subset in any order.
-pub const CSV_COLUMNS: [&str; 17] = [
-    "id",
-    "name",
-    "price",
-    "currency",
-    "groups",
-    "description",
-    "unit",
-    "virtual",
-    "starting_at",
-    "stopping_at",
-    "dimension_color",
-    "dimension_config",
-    "dimension_size",
-    "dimension_style",
-    "dimension_variant",
-    "images",
-    "locations",
-];
-
-// Indexes into `CSV_COLUMNS`.
-const ID: usize = 0;
-const NAME: usize = 1;
-const PRICE: usize = 2;
-const CURRENCY: usize = 3;
-const GROUPS: usize = 4;
-const DESCRIPTION: usize = 5;
-const UNIT: usize = 6;
-const VIRTUAL: usize = 7;
-const STARTING_AT: usize = 8;
-const STOPPING_AT: usize = 9;
-const DIMENSION: [usize; 5] = [10, 11, 12, 13, 14];
-const IMAGES: usize = 15;
-const LOCATIONS: usize = 16;
-
-/// The field each of [`CSV_COLUMNS`] writes. `id` names the product and is no field; `currency`
-/// only qualifies `price`: templates fill it on every row, so on its own it changes no price.
-const COLUMN_FIELDS: [Option<Field>; CSV_COLUMNS.len()] = [
-    None,
-    Some(Field::Name),
-    Some(Field::Price),
-    None,
-    Some(Field::Groups),
-    Some(Field::Description),
-    Some(Field::Unit),
-    Some(Field::Virtual),
-    Some(Field::StartingAt),
-    Some(Field::StoppingAt),
-    Some(Field::DimensionColor),
-    Some(Field::DimensionConfig),
-    Some(Field::DimensionSize),
-    Some(Field::DimensionStyle),
-    Some(Field::DimensionVariant),
-    Some(Field::Images),
-    Some(Field::Locations),
-];
-
-/// The products of a CSV file, row by row; see the crate docs for the columns.
+/// The products of a CSV file, row by row; see `columns.txt` for the columns.
 pub struct CsvProducts<R: io::Read> {
-    file: Arc<str>,
-    reader: csv::Reader<R>,
-    /// Where each of [`CSV_COLUMNS`] is in the file's rows, if it is there.
-    columns: [Option<usize>; CSV_COLUMNS.len()],
-    /// The fields of the columns the header names: what every row manages. A job changes these
-    /// (an empty cell clears its field) and keeps every other field as Dintero holds it.
-    managed: FieldSet,
+    reader: csv::Reader<Lines<R>>,
+    /// Lines before the current position, counted from the line ends `Lines` saw.
+    lines_before: u64,
+    table: Table,
     record: csv::StringRecord,
     done: bool,
 }
 
+impl CsvProducts<Box<dyn io::Read + Send>> {
+    /// Reads and checks the header row of `input`, written in `dialect`.
+    pub fn with_dialect(
+        file: Arc<str>,
+        input: impl io::Read + Send + 'static,
+        dialect: Dialect,
+    ) -> Result<Self, CliError> {
+        let input = Dialect::decode(dialect.encoding, input);
+        Self::read(file, input, dialect.delimiter)
+    }
+}
+
 impl<R: io::Read> CsvProducts<R> {
-    /// Reads and checks the header row. `file` names the file in messages.
+    /// Reads and checks the header row of `input`, a UTF-8 file separated by commas. `file`
+    /// names the file in messages.
     ///
     /// Fails when there is no header row, or when it names a column twice, a column that is
-    /// not one of [`CSV_COLUMNS`] (a file without a header row has data there), or no `id`.
+    /// not known (a file without a header row has data there), or no `id`.
     pub fn new(file: Arc<str>, input: R) -> Result<Self, CliError> {
+        Self::read(file, input, b',')
+    }
+
+    fn read(file: Arc<str>, input: R, delimiter: u8) -> Result<Self, CliError> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(input);
-        let header_error = |message: String| {
-            CliError::Usage(format!(
-                "{file}, line 1: {message}; a CSV file needs a header row naming its columns: {}",
-                CSV_COLUMNS.join(", ")
-            ))
-        };
+            .delimiter(delimiter)
+            .from_reader(Lines::new(input));
         let headers = match reader.headers() {
             Ok(headers) => headers.clone(),
-            Err(e) => return Err(header_error(format!("cannot read the header row ({e})"))),
-        };
-        if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
-            return Err(header_error(
-                "the file is empty or its first line is".into(),
-            ));
-        }
-        let mut columns = [None; CSV_COLUMNS.len()];
-        let mut unknown = Vec::new();
-        for (position, name) in headers.iter().enumerate() {
-            // Spreadsheets add a byte-order mark and change case; neither changes the meaning.
-            let wanted = name
-                .trim_start_matches('\u{feff}')
-                .trim()
-                .to_ascii_lowercase();
-            match CSV_COLUMNS.iter().position(|c| *c == wanted) {
-                Some(k) if columns[k].is_some() => {
-                    return Err(header_error(format!(
-                        "column {:?} appears twice",
-                        CSV_COLUMNS[k]
-                    )));
-                }
-                Some(k) => columns[k] = Some(position),
-                None => unknown.push(format!("{:?}", shorten(name, 40))),
+            Err(e) => {
+                return Err(CliError::Usage(format!(
+                    "{file}, line 1: cannot read the header row ({e})"
+                )));
             }
-        }
-        if !unknown.is_empty() {
-            return Err(header_error(format!(
-                "unknown column{} {}",
-                if unknown.len() > 1 { "s" } else { "" },
-                unknown.join(", ")
-            )));
-        }
-        if columns[ID].is_none() {
-            return Err(header_error("no `id` column".into()));
-        }
+        };
+        // A CSV export guards texts a spreadsheet would run as formulas; reading takes it off.
+        let table = Table::from_header(file, 1, headers.iter(), true)?;
         Ok(Self {
-            file,
             reader,
-            columns,
-            managed: managed_fields(&columns),
+            lines_before: 0,
+            table,
             record: csv::StringRecord::new(),
             done: false,
         })
     }
 
-    fn cell(&self, column: usize) -> &str {
-        self.columns[column]
-            .and_then(|position| self.record.get(position))
-            .unwrap_or_default()
-    }
-
-    /// A text cell: an empty one is no value.
-    fn text(&self, column: usize) -> Option<String> {
-        Some(self.cell(column))
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    }
-
-    /// The current record as a product, or what is wrong with it.
-    fn parse(&self, line: u64) -> Result<Row, RowError> {
-        let raw_id = self.cell(ID).trim();
-        let id = Some(raw_id.to_string()).filter(|s| !s.is_empty());
-        let fail = |column: usize, message: String| RowError {
-            file: self.file.clone(),
-            line,
-            place: Place::Column {
-                number: self.columns[column].map_or(0, |p| p + 1),
-                name: CSV_COLUMNS[column].to_string(),
-            },
-            id: id.clone(),
-            message,
-            fatal: false,
-        };
-        if raw_id.is_empty() {
-            return Err(fail(ID, "missing id: every row needs one".into()));
+    /// The line (from 1) of the record at `position`. The `csv` crate's own line count is one
+    /// short after a CRLF header and counts a lone CR not at all, and Excel on Windows
+    /// writes CRLF: so lines are counted from the bytes, by `Lines`.
+    fn line_at(&mut self, position: &csv::Position) -> u64 {
+        let starts = &mut self.reader.get_mut().starts;
+        while starts
+            .front()
+            .is_some_and(|start| *start <= position.byte())
+        {
+            starts.pop_front();
+            self.lines_before += 1;
         }
-        let product_id = ProductId::new(raw_id).map_err(|e| fail(ID, e.to_string()))?;
-
-        let mut fields = ProductUpdate::new();
-        fields.name = self.text(NAME);
-        fields.description = self.text(DESCRIPTION);
-        fields.unit = self.text(UNIT);
-
-        // A malformed code is refused even without a price: the file is wrong there. A
-        // well-formed one, withdrawn (`HRK`) or unknown to the SDK (`QQQ`), is carried as it is.
-        let currency = match self.cell(CURRENCY).trim() {
-            "" => None,
-            code => Some(Currency::new(code).map_err(|e| fail(CURRENCY, e.to_string()))?),
-        };
-        fields.price = self
-            .price(currency)
-            .map_err(|(column, message)| fail(column, message))?;
-
-        let mut groups = Vec::new();
-        for group in split_groups(self.cell(GROUPS)) {
-            groups.push(GroupId::new(group).map_err(|e| fail(GROUPS, e.to_string()))?);
-        }
-
-        fields.is_virtual = match self.cell(VIRTUAL).trim().to_ascii_lowercase().as_str() {
-            "" => None,
-            "true" | "yes" | "1" => Some(true),
-            "false" | "no" | "0" => Some(false),
-            other => {
-                return Err(fail(
-                    VIRTUAL,
-                    format!("{:?} is not true or false", shorten(other, 40)),
-                ));
-            }
-        };
-        fields.starting_at = self.time(STARTING_AT).map_err(|m| fail(STARTING_AT, m))?;
-        fields.stopping_at = self.time(STOPPING_AT).map_err(|m| fail(STOPPING_AT, m))?;
-
-        let [color, config, size, style, variant] = DIMENSION.map(|c| self.text(c));
-        let dimension = types::Dimension {
-            color,
-            config,
-            size,
-            style,
-            variant,
-            extra: Default::default(),
-        };
-        fields.dimension = Some(dimension).filter(|d| *d != types::Dimension::default());
-
-        fields.images = self
-            .json::<types::Images>(IMAGES)
-            .map_err(|e| fail(IMAGES, format!("not a JSON array of images: {e}")))?;
-        fields.locations = self
-            .json::<Vec<types::LocationInput>>(LOCATIONS)
-            .map_err(|e| fail(LOCATIONS, format!("not a JSON array of locations: {e}")))?;
-
-        let product = groups
-            .into_iter()
-            .fold(NewProduct::new("").fields(fields).id(product_id), |p, g| {
-                p.group(g)
-            })
-            .managed_fields(self.managed);
-        Ok(Row { line, product })
-    }
-
-    /// The row's price, checked as a write would check it, or the column at fault and what
-    /// is wrong. An empty `price` cell is no price, which clears it like any empty cell of a
-    /// column that is there; a currency beside it is no error, as templates fill that column
-    /// on every row, and sets nothing (an export writes a currency the API holds without a
-    /// price that way, and reading it back must clear the price, not keep one).
-    fn price(&self, currency: Option<Currency>) -> Result<Option<Price>, (usize, String)> {
-        let amount = self.cell(PRICE).trim();
-        if amount.is_empty() {
-            return Ok(None);
-        }
-        let minor_units: i64 = amount.parse().map_err(|e: std::num::ParseIntError| {
-            let shown = shorten(amount, 40);
-            let message = match e.kind() {
-                // Worded as `Price::check` words the amounts that do fit in an i64.
-                IntErrorKind::PosOverflow => format!(
-                    "invalid price {shown:?}: is more than {} minor units: a typing slip?",
-                    Price::MAX_MINOR_UNITS
-                ),
-                IntErrorKind::NegOverflow => {
-                    format!("invalid price {shown:?}: must not be negative")
-                }
-                _ if amount.contains(['.', ',']) => format!(
-                    "{shown:?} is not a whole number of minor units (prices are in minor units: write 1250 for 12.50)"
-                ),
-                _ => format!("{shown:?} is not a whole number of minor units"),
-            };
-            (PRICE, message)
-        })?;
-        let currency = currency.ok_or_else(|| {
-            let column = if self.columns[CURRENCY].is_some() {
-                CURRENCY
-            } else {
-                PRICE
-            };
-            (column, "a price needs a currency, such as NOK".to_string())
-        })?;
-        // Negative and absurd amounts are refused here, naming the row, before anything is sent.
-        Price::try_new(minor_units, currency)
-            .map(Some)
-            .map_err(|e| (PRICE, e.to_string()))
-    }
-
-    fn time(&self, column: usize) -> Result<Option<DateTime<Utc>>, String> {
-        match self.cell(column).trim() {
-            "" => Ok(None),
-            text => DateTime::parse_from_rfc3339(text)
-                .map(|t| Some(t.with_timezone(&Utc)))
-                .map_err(|e| {
-                    format!(
-                        "{:?} is not an RFC 3339 time such as 2024-01-15T09:00:00Z ({e})",
-                        shorten(text, 40)
-                    )
-                }),
-        }
-    }
-
-    fn json<T: serde::de::DeserializeOwned>(
-        &self,
-        column: usize,
-    ) -> Result<Option<T>, serde_json::Error> {
-        match self.cell(column).trim() {
-            "" => Ok(None),
-            text => serde_json::from_str(text).map(Some),
-        }
+        self.lines_before + 1
     }
 
     /// A row the `csv` crate could not read: wrong number of fields, broken UTF-8, or the
     /// file could not be read further (then reading stops).
     fn read_error(&mut self, error: &csv::Error) -> RowError {
-        let line = error.position().map_or(0, csv::Position::line);
+        let line = error.position().map_or(0, |p| self.line_at(p));
         let (place, message, fatal) = match error.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
             } => (
                 Place::Row,
                 format!(
-                    "{len} field{} where the header has {expected_len} (a missing or extra comma, or a quote that is not closed)",
+                    "{len} field{} where the header has {expected_len} (a missing or extra separator, or a quote that is not closed)",
                     if *len == 1 { "" } else { "s" }
                 ),
                 false,
@@ -324,12 +99,7 @@ impl<R: io::Read> CsvProducts<R> {
             csv::ErrorKind::Utf8 { err, .. } => (
                 Place::Column {
                     number: err.field() + 1,
-                    name: self
-                        .columns
-                        .iter()
-                        .position(|c| *c == Some(err.field()))
-                        .map_or("?", |k| CSV_COLUMNS[k])
-                        .to_string(),
+                    name: self.table.name_at(err.field()),
                 },
                 "not valid UTF-8 (save the file as UTF-8)".to_string(),
                 false,
@@ -342,7 +112,7 @@ impl<R: io::Read> CsvProducts<R> {
             self.done = true;
         }
         RowError {
-            file: self.file.clone(),
+            file: self.table.file(),
             line,
             place,
             id: None,
@@ -368,69 +138,102 @@ impl<R: io::Read> Iterator for CsvProducts<R> {
                 None
             }
             Ok(true) => {
-                let line = self.record.position().map_or(0, csv::Position::line);
-                Some(self.parse(line))
+                let position = self.record.position().cloned();
+                let line = position.map_or(0, |p| self.line_at(&p));
+                Some(self.table.parse(line, &self.record))
             }
             Err(e) => Some(Err(self.read_error(&e))),
         }
     }
 }
 
-/// Writes products as CSV, every column of [`CSV_COLUMNS`], header first.
+/// A reader that notes where each line starts as the bytes pass through: after `\n`, after
+/// `\r\n`, and after a lone `\r` (old Mac files), so line numbers are right for every line
+/// end the `csv` crate accepts. Only the starts not yet asked for are kept (those in the
+/// `csv` crate's read-ahead), so memory stays flat.
+pub struct Lines<R> {
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// Where the lines after those already counted start, in order.
+    starts: std::collections::VecDeque<u64>,
+    /// A `\r` ended the last read: whether it ends a line depends on the next byte.
+    after_cr: bool,
+}
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            offset: 0,
+            starts: std::collections::VecDeque::new(),
+            after_cr: false,
+        }
+    }
+}
+
+impl<R: io::Read> io::Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && self.after_cr {
+            self.after_cr = false;
+            self.starts.push_back(self.offset);
+        }
+        for (i, byte) in buf[..n].iter().enumerate() {
+            let at = self.offset + i as u64;
+            match (self.after_cr, *byte) {
+                // A line starts after a `\r`, at the next byte even when it is the `\n` of a
+                // CRLF: the `csv` crate ends a record at the `\r` and starts the next there.
+                (true, _) => self.starts.push_back(at),
+                (false, b'\n') => self.starts.push_back(at + 1),
+                (false, _) => {}
+            }
+            self.after_cr = *byte == b'\r';
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Writes products as CSV, every column, header first. Texts a spreadsheet would run as a
+/// formula are guarded with a leading `'` (CSV injection); an import takes it off.
 pub struct CsvWriter<W: io::Write> {
     inner: csv::Writer<W>,
+    stock: Vec<LocationId>,
 }
 
 impl<W: io::Write> CsvWriter<W> {
     /// A writer into `out`; writes the header row.
     pub fn new(out: W) -> io::Result<Self> {
+        Self::with_stock_columns(out, Vec::new())
+    }
+
+    /// A writer into `out` with a `stock:` column for each of `locations` in place of the
+    /// `locations` column (none: the `locations` column); writes the header row.
+    pub fn with_stock_columns(out: W, locations: Vec<LocationId>) -> io::Result<Self> {
         let mut inner = csv::WriterBuilder::new().from_writer(out);
-        inner.write_record(CSV_COLUMNS)?;
-        Ok(Self { inner })
+        inner.write_record(table::export_header(&locations))?;
+        Ok(Self {
+            inner,
+            stock: locations,
+        })
     }
 
     /// Writes one product as a row.
-    ///
-    /// The price and currency are written as the API holds them, even when the import would
-    /// refuse them (a malformed currency, a negative amount): an import then names the row,
-    /// where leaving the price out would lose it without a word.
     pub fn write(&mut self, product: &Product) -> io::Result<()> {
-        let raw = product.raw();
-        let fields = product.to_update();
-        let text = |s: &Option<String>| s.clone().unwrap_or_default();
-        let time = |t: &Option<DateTime<Utc>>| {
-            t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-                .unwrap_or_default()
-        };
-        let dimension = fields.dimension.clone().unwrap_or_default();
-        let images = match &fields.images {
-            Some(images) => serde_json::to_string(images)?,
-            None => String::new(),
-        };
-        // Always written, `[]` included, as `virtual` is: an exported row states every field.
-        let locations = serde_json::to_string(fields.locations.as_deref().unwrap_or_default())?;
-        let cells: [String; CSV_COLUMNS.len()] = [
-            product.id().to_string(),
-            text(&fields.name),
-            raw.unit_gross_price
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            text(&raw.currency),
-            join_groups(product.group_ids()),
-            text(&fields.description),
-            text(&fields.unit),
-            raw.is_virtual_product.to_string(),
-            time(&fields.starting_at),
-            time(&fields.stopping_at),
-            text(&dimension.color),
-            text(&dimension.config),
-            text(&dimension.size),
-            text(&dimension.style),
-            text(&dimension.variant),
-            images,
-            locations,
-        ];
-        self.inner.write_record(&cells)?;
+        let cells = table::export_row(product, &self.stock)?;
+        let texts: Vec<_> = cells
+            .iter()
+            .map(|cell| {
+                if cell.is_text() {
+                    table::guard(cell.text())
+                } else {
+                    cell.text().into()
+                }
+            })
+            .collect();
+        self.inner
+            .write_record(texts.iter().map(|t| t.as_bytes()))?;
         Ok(())
     }
 
@@ -442,76 +245,70 @@ impl<W: io::Write> CsvWriter<W> {
     }
 }
 
-/// The fields of the columns present: `columns` holds, for each of [`CSV_COLUMNS`], where it
-/// is in the file.
-fn managed_fields(columns: &[Option<usize>; CSV_COLUMNS.len()]) -> FieldSet {
-    columns
-        .iter()
-        .zip(COLUMN_FIELDS)
-        .filter(|(position, _)| position.is_some())
-        .filter_map(|(_, field)| field)
-        .collect()
-}
-
-/// Group ids joined with `;`; a `;` or `\` inside an id is escaped with `\`.
-fn join_groups<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for (i, id) in ids.enumerate() {
-        if i > 0 {
-            out.push(';');
-        }
-        for c in id.chars() {
-            if c == ';' || c == '\\' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The group ids of a `groups` cell: split on `;` not escaped with `\`, each trimmed (ids
-/// cannot have surrounding spaces), empty ones skipped.
-fn split_groups(cell: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut current = String::new();
-    let mut chars = cell.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => current.push(chars.next().unwrap_or('\\')),
-            ';' => ids.push(std::mem::take(&mut current)),
-            c => current.push(c),
-        }
-    }
-    ids.push(current);
-    ids.into_iter()
-        .map(|id| id.trim().to_string())
-        .filter(|id| !id.is_empty())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::COLUMNS;
+    use dintero_products::{Currency, Field, FieldSet, NewProduct, Price, ProductUpdate, types};
     use proptest::prelude::*;
-
-    #[test]
-    fn group_ids_with_separators_survive() {
-        let ids = ["A", "B;C", "D\\E", "F\\;", "Ø"];
-        let cell = join_groups(ids.iter().copied());
-        assert_eq!(cell, "A;B\\;C;D\\\\E;F\\\\\\;;Ø");
-        assert_eq!(split_groups(&cell), ids);
-    }
-
-    #[test]
-    fn group_cells_people_write_are_read_as_meant() {
-        assert_eq!(split_groups("CHAIRS; OUTDOOR ;"), ["CHAIRS", "OUTDOOR"]);
-        assert_eq!(split_groups(""), Vec::<String>::new());
-        assert_eq!(split_groups("A\\"), ["A\\"]);
-    }
 
     fn read(text: &str) -> Result<Vec<Result<Row, RowError>>, CliError> {
         Ok(CsvProducts::new("t.csv".into(), text.as_bytes())?.collect())
+    }
+
+    #[test]
+    fn rows_are_numbered_by_their_first_line_whatever_the_line_ends() {
+        for text in [
+            "id,description\nA,x\nB,\"1\n2\"\nC,y\n",
+            "id,description\r\nA,x\r\nB,\"1\r\n2\"\r\nC,y\r\n",
+            "id,description\rA,x\rB,\"1\r2\"\rC,y\r",
+            "id,description\r\nA,x\r\nB,\"1\n2\"\r\nC,y",
+        ] {
+            let lines: Vec<u64> = read(text)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.map_or_else(|e| e.line, |r| r.line))
+                .collect();
+            assert_eq!(lines, [2, 3, 5], "{text:?}");
+        }
+        // An error's line too, after a CRLF header.
+        let bad = row("id,name\r\nA,B,C\r\n").err();
+        assert_eq!(
+            bad.as_deref(),
+            Some(
+                "t.csv, line 2: 3 fields where the header has 2 (a missing or extra separator, or a quote that is not closed)"
+            )
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever line ends a file mixes (LF, CRLF, a lone CR) and however many line breaks
+        /// its quoted cells hold, each row is numbered by the line it starts on.
+        #[test]
+        fn line_numbers_follow_every_line_end(
+            rows in proptest::collection::vec(
+                (0usize..3, proptest::collection::vec(0usize..3, 0..3)),
+                1..12,
+            ),
+            header_end in 0usize..3,
+        ) {
+            const ENDS: [&str; 3] = ["\n", "\r\n", "\r"];
+            let mut text = format!("id,description{}", ENDS[header_end]);
+            let mut line = 2;
+            let mut expected = Vec::new();
+            for (i, (end, breaks)) in rows.iter().enumerate() {
+                expected.push(line);
+                let description: String = breaks.iter().map(|b| format!("x{}", ENDS[*b])).collect();
+                text.push_str(&format!("R{i},\"{description}y\"{}", ENDS[*end]));
+                line += 1 + breaks.len() as u64;
+            }
+            let lines: Vec<u64> = read(&text)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?
+                .into_iter()
+                .map(|r| r.map_or_else(|e| e.line, |r| r.line))
+                .collect();
+            prop_assert_eq!(lines, expected, "{:?}", text);
+        }
     }
 
     #[test]
@@ -570,7 +367,7 @@ mod tests {
 
     #[test]
     fn a_row_manages_the_fields_of_the_columns_present_and_nothing_else() {
-        let product = row("id,price,currency\nCH-1002,159900,NOK\n");
+        let product = row("id,price,currency\nCH-1002,1599.00,NOK\n");
         let managed = product.as_ref().map(NewProduct::get_managed_fields);
         assert_eq!(managed, Ok(FieldSet::from(Field::Price)));
         let price = product.map(|p| p.get_fields().price);
@@ -638,12 +435,12 @@ mod tests {
     fn prices_out_of_bounds_and_malformed_currencies_are_named() {
         let text = "id,name,price,currency\n\
                     NEG,Chair,-1,NOK\n\
-                    BIG,Chair,100000000001,NOK\n\
+                    BIG,Chair,1000000000.01,NOK\n\
                     HUGE,Chair,99999999999999999999999,NOK\n\
                     LOWER,Chair,100,nok\n\
                     LONG,Chair,100,NOKK\n\
                     ALONE,Chair,,N0K\n\
-                    MAX,Chair,100000000000,NOK\n";
+                    MAX,Chair,1000000000,NOK\n";
         let got: Vec<String> = read(text)
             .unwrap_or_default()
             .into_iter()
@@ -657,8 +454,8 @@ mod tests {
             got,
             [
                 "t.csv, line 2, column 3 (price): invalid price \"-1\": must not be negative".to_string(),
-                "t.csv, line 3, column 3 (price): invalid price \"100000000001\": is more than 100 000 000 000 minor units (one billion in the major unit): a typing slip?".to_string(),
-                "t.csv, line 4, column 3 (price): invalid price \"99999999999999999999999\": is more than 100000000000 minor units: a typing slip?".to_string(),
+                "t.csv, line 3, column 3 (price): invalid price \"1000000000.01\": is more than 100 000 000 000 minor units (one billion in the major unit): a typing slip?".to_string(),
+                "t.csv, line 4, column 3 (price): invalid price \"99999999999999999999999\": is too large: it does not fit in 64 bits of minor units".to_string(),
                 format!("t.csv, line 5, column 4 (currency): invalid currency \"nok\": {currency}"),
                 format!("t.csv, line 6, column 4 (currency): invalid currency \"NOKK\": {currency}"),
                 format!("t.csv, line 7, column 4 (currency): invalid currency \"N0K\": {currency}"),
@@ -669,17 +466,24 @@ mod tests {
 
     #[test]
     fn a_well_formed_currency_the_sdk_does_not_list_is_carried() {
-        let price = row("id,price,currency\nA,100,HRK\n").map(|p| p.get_fields().price);
+        let price = row("id,price,currency\nA,1,HRK\n").map(|p| p.get_fields().price);
         let kuna = Currency::new("HRK").map(|c| Some(Price::new(100, c)));
         assert_eq!(price, kuna.map_err(|e| e.to_string()));
         assert!(price.is_ok_and(|p| p.is_some_and(|p| p.currency().as_str() == "HRK")));
+    }
+
+    fn index_of(name: &str) -> usize {
+        COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or(usize::MAX)
     }
 
     /// A cell that reads as a value of its column.
     fn sample(column: &str) -> &'static str {
         match column {
             "id" => "CH-1",
-            "price" => "149900",
+            "price" => "1\u{a0}499,00",
             "currency" => "NOK",
             "groups" => "CHAIRS;OUTDOOR",
             "description" => "Oak, \"solid\"\nline two",
@@ -704,10 +508,10 @@ mod tests {
         /// of those columns; of these, the filled cells are set and the empty ones clear.
         #[test]
         fn each_row_manages_exactly_the_fields_of_its_columns(
-            columns in proptest::sample::subsequence(CSV_COLUMNS[1..].to_vec(), 0..CSV_COLUMNS.len())
+            columns in proptest::sample::subsequence(COLUMNS[1..].to_vec(), 0..COLUMNS.len())
                 .prop_shuffle(),
-            id_at in 0..CSV_COLUMNS.len(),
-            rows in proptest::collection::vec(proptest::collection::vec(any::<bool>(), CSV_COLUMNS.len()), 1..4),
+            id_at in 0..COLUMNS.len(),
+            rows in proptest::collection::vec(proptest::collection::vec(any::<bool>(), COLUMNS.len()), 1..4),
         ) {
             let mut columns = columns;
             columns.insert(id_at.min(columns.len()), "id");
@@ -717,12 +521,12 @@ mod tests {
             let mut expected_set = Vec::new();
             for filled in &rows {
                 // A price is filled only with a currency beside it; that is the one pairing.
-                let price_filled = filled[PRICE] && has_currency;
+                let price_filled = filled[index_of("price")] && has_currency;
                 let is_filled = |column: &str| match column {
                     "id" => true,
                     "price" => price_filled,
-                    "currency" => filled[CURRENCY] || price_filled,
-                    c => CSV_COLUMNS.iter().position(|k| *k == c).is_some_and(|k| filled[k]),
+                    "currency" => filled[index_of("currency")] || price_filled,
+                    c => COLUMNS.iter().position(|k| *k == c).is_some_and(|k| filled[k]),
                 };
                 let cells: Vec<&str> = columns
                     .iter()

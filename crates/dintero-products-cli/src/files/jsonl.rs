@@ -201,6 +201,7 @@ impl<R: BufRead> JsonlProducts<R> {
             return Err(self.error(field(path), Some(id), invalid.to_string()));
         }
         Ok(Row {
+            command: super::Command::Merge,
             line: self.line,
             product,
         })

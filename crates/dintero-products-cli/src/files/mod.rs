@@ -1,5 +1,7 @@
-//! Product files: CSV and JSON Lines, read row by row and written product by product, so a
-//! file of any size takes the memory of one row.
+//! Product files: CSV, `.xlsx` workbooks and JSON Lines, read row by row and written product
+//! by product, so a file of any size takes the memory of one row. The columns of a CSV file
+//! and of a workbook's sheet are `table`'s, and `dialect` finds how a CSV file is written
+//! (separator, encoding).
 //!
 //! Readers yield a [`Row`] (a [`NewProduct`] and its line) or a [`RowError`] naming the file,
 //! the line and the column, and go on with the next row. Writers take the SDK's [`Product`].
@@ -10,13 +12,19 @@
 //! currency) are row errors here, before anything is sent.
 
 mod csv;
+mod dialect;
 mod jsonl;
+mod table;
+mod xlsx;
 
-pub use self::csv::{CSV_COLUMNS, CsvProducts, CsvWriter};
+pub use self::csv::{CsvProducts, CsvWriter};
+pub use self::dialect::{Dialect, Encoding};
 pub use self::jsonl::{JsonlProducts, JsonlWriter};
+pub use self::table::{COLUMNS, Command, IMPORT_ONLY, STOCK_PREFIX};
+pub use self::xlsx::{SHEET, XlsxProducts, XlsxWriter};
 
 use crate::error::CliError;
-use dintero_products::{NewProduct, Product};
+use dintero_products::{LocationId, NewProduct, Product};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader};
@@ -26,21 +34,28 @@ use std::sync::Arc;
 /// A file format for products.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FileFormat {
-    /// Comma-separated values with a header row naming the columns (see CSV FILES)
+    /// Comma-, semicolon- or tab-separated values with a header row naming the columns (see
+    /// CSV FILES)
+    #[value(alias = "tsv")]
     Csv,
     /// JSON Lines: one product a line, with the API's field names
     #[value(alias = "ndjson", alias = "json")]
     Jsonl,
+    /// An Excel workbook: the sheet named Products (or the first), a header row naming the
+    /// columns, as in CSV
+    #[value(alias = "excel")]
+    Xlsx,
 }
 
 impl FileFormat {
-    /// The format a file name's extension stands for: `.csv`, or `.jsonl` / `.ndjson` (any
-    /// case).
+    /// The format a file name's extension stands for: `.csv` / `.tsv`, `.xlsx`, or `.jsonl` /
+    /// `.ndjson` (any case).
     pub fn from_path(path: &Path) -> Option<Self> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
         match extension.as_str() {
-            "csv" => Some(Self::Csv),
+            "csv" | "tsv" => Some(Self::Csv),
             "jsonl" | "ndjson" => Some(Self::Jsonl),
+            "xlsx" => Some(Self::Xlsx),
             _ => None,
         }
     }
@@ -49,7 +64,7 @@ impl FileFormat {
     pub(crate) fn choose(given: Option<Self>, path: &Path) -> Result<Self, CliError> {
         given.or_else(|| Self::from_path(path)).ok_or_else(|| {
             CliError::Usage(format!(
-                "cannot tell the format of {}: name it .csv, .jsonl or .ndjson, or pass --format csv|jsonl",
+                "cannot tell the format of {}: name it .csv, .xlsx, .jsonl or .ndjson, or pass --format csv|xlsx|jsonl",
                 path.display()
             ))
         })
@@ -65,6 +80,8 @@ pub struct Row {
     /// The product, with its id (a row without one is a [`RowError`]), managing the fields
     /// its file names ([`NewProduct::get_managed_fields`]).
     pub product: NewProduct,
+    /// What the row asks for: its `command` cell, [`Command::Merge`] without one.
+    pub command: Command,
 }
 
 impl Row {
@@ -143,18 +160,25 @@ impl std::error::Error for RowError {}
 /// The rows of a file, whatever its format.
 pub type Rows = Box<dyn Iterator<Item = Result<Row, RowError>> + Send>;
 
-/// Opens `path` and reads its products lazily. A file that cannot be opened, or a CSV file
-/// without a valid header row, is an error here; a bad row is an item of the iterator.
-pub fn open(path: &Path, format: FileFormat) -> Result<Rows, CliError> {
+/// Opens `path` and reads its products lazily; a CSV file as `dialect` says it is written
+/// ([`Dialect::sniff`]). A file that cannot be opened, a workbook calamine cannot read, or a
+/// file without a valid header row, is an error here; a bad row is an item of the iterator.
+pub fn open(path: &Path, format: FileFormat, dialect: Dialect) -> Result<Rows, CliError> {
     let name: Arc<str> = path.display().to_string().into();
     let file = File::open(path).map_err(|source| CliError::Input {
         what: format!("cannot open {}", path.display()),
         source,
     })?;
-    let reader = BufReader::with_capacity(64 * 1024, file);
     Ok(match format {
-        FileFormat::Csv => Box::new(CsvProducts::new(name, reader)?),
-        FileFormat::Jsonl => Box::new(JsonlProducts::new(name, reader)),
+        FileFormat::Csv => Box::new(CsvProducts::with_dialect(name, file, dialect)?),
+        FileFormat::Jsonl => Box::new(JsonlProducts::new(
+            name,
+            BufReader::with_capacity(64 * 1024, file),
+        )),
+        FileFormat::Xlsx => Box::new(XlsxProducts::new(
+            name,
+            BufReader::with_capacity(64 * 1024, file),
+        )?),
     })
 }
 
@@ -164,14 +188,44 @@ pub enum ProductWriter<W: io::Write> {
     Csv(Box<CsvWriter<W>>),
     /// JSON Lines.
     Jsonl(JsonlWriter<W>),
+    /// A workbook, put together into the destination by [`finish`](Self::finish) (boxed: it
+    /// carries the workbook's state).
+    Xlsx(Box<XlsxWriter<W>>),
 }
 
-impl<W: io::Write> ProductWriter<W> {
-    /// A writer of `format` into `out` (a CSV header is written at once).
-    pub fn new(format: FileFormat, out: W) -> io::Result<Self> {
+impl<W: io::Write + Send> ProductWriter<W> {
+    /// A writer of `format` into `out` (a CSV header is written at once). A file with columns
+    /// (CSV, a workbook) has a `stock:` column for each of `stock_locations` in place of the
+    /// `locations` column; none: the `locations` column. JSON Lines has no columns, and takes
+    /// no locations. A workbook's rows wait in a file of the system's temporary directory.
+    pub fn new(format: FileFormat, out: W, stock_locations: Vec<LocationId>) -> io::Result<Self> {
+        Self::new_in(format, out, stock_locations, &std::env::temp_dir())
+    }
+
+    /// As [`new`](Self::new), a workbook's rows waiting in a file of `temp_dir`.
+    pub fn new_in(
+        format: FileFormat,
+        out: W,
+        stock_locations: Vec<LocationId>,
+        temp_dir: &Path,
+    ) -> io::Result<Self> {
         Ok(match format {
-            FileFormat::Csv => Self::Csv(Box::new(CsvWriter::new(out)?)),
-            FileFormat::Jsonl => Self::Jsonl(JsonlWriter::new(out)),
+            FileFormat::Csv => Self::Csv(Box::new(CsvWriter::with_stock_columns(
+                out,
+                stock_locations,
+            )?)),
+            FileFormat::Jsonl if stock_locations.is_empty() => Self::Jsonl(JsonlWriter::new(out)),
+            FileFormat::Jsonl => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "JSON Lines has no columns: stock columns are for CSV and .xlsx",
+                ));
+            }
+            FileFormat::Xlsx => Self::Xlsx(Box::new(XlsxWriter::new_in(
+                out,
+                stock_locations,
+                temp_dir,
+            )?)),
         })
     }
 
@@ -180,14 +234,16 @@ impl<W: io::Write> ProductWriter<W> {
         match self {
             Self::Csv(w) => w.write(product),
             Self::Jsonl(w) => w.write(product),
+            Self::Xlsx(w) => w.write(product),
         }
     }
 
-    /// Flushes and returns the destination.
+    /// Flushes (a workbook: puts it together) and returns the destination.
     pub fn finish(self) -> io::Result<W> {
         match self {
             Self::Csv(w) => w.finish(),
             Self::Jsonl(w) => w.finish(),
+            Self::Xlsx(w) => w.finish(),
         }
     }
 }

@@ -10,20 +10,20 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const ACCOUNT: &str = "T12345678";
+pub(crate) const ACCOUNT: &str = "T12345678";
 
 /// The fake, serving from its own runtime's threads while a test blocks on the binary.
-struct Fake {
-    server: FakeServer,
+pub(crate) struct Fake {
+    pub(crate) server: FakeServer,
     // Dropped after the server (fields drop in order).
     _runtime: tokio::runtime::Runtime,
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Fake {
     /// A fake with the demo catalog `DEMO` (24 products, groups CHAIRS, TABLES, LAMPS,
     /// OUTDOOR) and an empty catalog `COPY`.
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -40,7 +40,7 @@ impl Fake {
     }
 
     /// The binary, with no `DINTERO_*` variable from the environment running the tests.
-    fn bare() -> Command {
+    pub(crate) fn bare() -> Command {
         let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("dintero-products");
         for name in [
             "DINTERO_ACCOUNT_ID",
@@ -57,7 +57,7 @@ impl Fake {
 
     /// The binary, pointed at this fake: credentials in `DINTERO_*`, the base URL as a flag.
     /// It runs in the test's directory, where a job's default journal then goes.
-    fn cmd(&self) -> Command {
+    pub(crate) fn cmd(&self) -> Command {
         let mut cmd = Self::bare();
         cmd.current_dir(self.dir.path())
             .env("DINTERO_ACCOUNT_ID", ACCOUNT)
@@ -67,18 +67,18 @@ impl Fake {
         cmd
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn write(&self, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.path(name);
         std::fs::write(&path, text).expect("writing a test file");
         path
     }
 
     /// Methods of the requests received since the last `clear_requests`, the token's aside.
-    fn api_methods(&self) -> Vec<String> {
+    pub(crate) fn api_methods(&self) -> Vec<String> {
         self.server
             .requests()
             .into_iter()
@@ -88,24 +88,24 @@ impl Fake {
     }
 
     /// How many requests of `method` were received since the last `clear_requests`.
-    fn sent(&self, method: &str) -> usize {
+    pub(crate) fn sent(&self, method: &str) -> usize {
         self.api_methods().iter().filter(|m| *m == method).count()
     }
 
     /// The catalog's products by id, as the API returns them.
-    fn products(&self, catalog: &str) -> BTreeMap<String, Value> {
+    pub(crate) fn products(&self, catalog: &str) -> BTreeMap<String, Value> {
         self.export_json(catalog)
             .into_iter()
             .map(|p| (p["product_id"].as_str().unwrap_or_default().to_string(), p))
             .collect()
     }
 
-    fn count(&self, catalog: &str) -> usize {
+    pub(crate) fn count(&self, catalog: &str) -> usize {
         self.server.product_count(ACCOUNT, catalog)
     }
 
     /// The catalog as JSON Lines, through the binary.
-    fn export_json(&self, catalog: &str) -> Vec<Value> {
+    pub(crate) fn export_json(&self, catalog: &str) -> Vec<Value> {
         let out = self
             .cmd()
             .args(["products", "export", "--catalog", catalog])
@@ -118,22 +118,22 @@ impl Fake {
     }
 }
 
-fn read(path: &Path) -> String {
+pub(crate) fn read(path: &Path) -> String {
     std::fs::read_to_string(path).expect("reading a test file")
 }
 
-fn json_lines(bytes: &[u8]) -> Vec<Value> {
+pub(crate) fn json_lines(bytes: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(bytes)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect()
 }
 
-fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+pub(crate) fn stdout(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
 }
 
-fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+pub(crate) fn stderr(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
 }
 
@@ -182,7 +182,7 @@ fn every_command_has_help_with_examples() {
             .stdout(
                 contains("A header row is required")
                     .and(contains(
-                        "price              the gross unit price in minor units",
+                        "price              the gross unit price as a spreadsheet shows it",
                     ))
                     .and(contains("groups             group ids separated by `;`"))
                     .and(contains("JSON LINES FILES")),
@@ -485,12 +485,12 @@ fn a_dry_run_prints_the_plan_and_sends_only_list_requests() {
         .filter(|l| !l.starts_with("TB-2001,"))
         .map(|l| {
             l.replacen(
-                "CH-1001,\"Nordli dining chair, oak\",149900",
-                "CH-1001,\"Nordli dining chair, oak\",159900",
+                "CH-1001,\"Nordli dining chair, oak\",1499.00",
+                "CH-1001,\"Nordli dining chair, oak\",1599.00",
                 1,
             )
         })
-        .chain(["NEW-1,New stool,49900,NOK,CHAIRS,,stk,false,,,,,,,,,[]".to_string()])
+        .chain(["NEW-1,New stool,499.00,NOK,CHAIRS,,stk,false,,,,,,,,,[]".to_string()])
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(&file, edited).expect("writing the edited file");
@@ -538,16 +538,16 @@ fn a_dry_run_prints_the_plan_and_sends_only_list_requests() {
     assert_eq!(planned.len(), 25);
     assert_eq!(
         planned[0],
-        serde_json::json!({"line": 2, "id": "CH-1001", "outcome": "would-update", "error": null})
+        serde_json::json!({"line": 2, "id": "CH-1001", "command": "MERGE", "outcome": "would-update", "error": null})
     );
     assert_eq!(planned[1]["outcome"], "unchanged");
     assert_eq!(
         planned[23],
-        serde_json::json!({"line": 25, "id": "NEW-1", "outcome": "would-create", "error": null})
+        serde_json::json!({"line": 25, "id": "NEW-1", "command": "MERGE", "outcome": "would-create", "error": null})
     );
     assert_eq!(
         planned[24],
-        serde_json::json!({"line": null, "id": "TB-2001", "outcome": "would-delete", "error": null})
+        serde_json::json!({"line": null, "id": "TB-2001", "command": null, "outcome": "would-delete", "error": null})
     );
 }
 
@@ -557,8 +557,8 @@ fn a_sync_applies_the_plan_and_the_next_one_changes_nothing() {
     let file = fake.write(
         "desired.csv",
         "id,name,price,currency,groups\n\
-         CH-1001,\"Nordli dining chair, oak\",159900,NOK,CHAIRS\n\
-         NEW-1,\"Stool \"\"Mini\"\"\",49900,NOK,NEWGROUP\n",
+         CH-1001,\"Nordli dining chair, oak\",1599,NOK,CHAIRS\n\
+         NEW-1,\"Stool \"\"Mini\"\"\",499.00,NOK,NEWGROUP\n",
     );
     let report = fake.path("report.jsonl");
     let applied = fake
@@ -581,8 +581,8 @@ fn a_sync_applies_the_plan_and_the_next_one_changes_nothing() {
     assert_eq!(
         lines,
         [
-            serde_json::json!({"line": 2, "id": "CH-1001", "outcome": "updated", "error": null}),
-            serde_json::json!({"line": 3, "id": "NEW-1", "outcome": "created", "error": null}),
+            serde_json::json!({"line": 2, "id": "CH-1001", "command": "MERGE", "outcome": "updated", "error": null}),
+            serde_json::json!({"line": 3, "id": "NEW-1", "command": "MERGE", "outcome": "created", "error": null}),
         ]
     );
     // Without --prune, the 22 others are kept.
@@ -654,7 +654,7 @@ fn bad_csv_rows_are_named_and_the_others_go_through() {
             "id,name,price,currency\n\
              GOOD-1,Chair,100,NOK\n\
              ,No id,100,NOK\n\
-             BAD-PRICE,Chair,12.50,NOK\n\
+             BAD-PRICE,Chair,12.3456,NOK\n\
              BAD-CURRENCY,Chair,100,nok\n\
              {long_id},Chair,100,NOK\n\
              SHORT,Chair\n\
@@ -675,7 +675,7 @@ fn bad_csv_rows_are_named_and_the_others_go_through() {
     for expected in [
         format!("{name}, line 3, column 1 (id): missing id"),
         format!(
-            "{name}, line 4, column 3 (price): \"12.50\" is not a whole number of minor units (prices are in minor units: write 1250 for 12.50)"
+            "{name}, line 4, column 3 (price): invalid price \"12.3456\": has more decimals than the currency's 2 (amounts are not rounded)"
         ),
         format!(
             "{name}, line 5, column 4 (currency): invalid currency \"nok\": must be an ISO 4217 code"
@@ -684,7 +684,7 @@ fn bad_csv_rows_are_named_and_the_others_go_through() {
         "must be at most 255 characters".to_string(),
         format!("{name}, line 7: 2 fields where the header has 4"),
         format!(
-            "{name}, line 9: 2 fields where the header has 4 (a missing or extra comma, or a quote that is not closed)"
+            "{name}, line 9: 2 fields where the header has 4 (a missing or extra separator, or a quote that is not closed)"
         ),
     ] {
         assert!(
@@ -785,7 +785,7 @@ fn a_sync_with_bad_rows_does_not_prune() {
     let fake = Fake::start();
     let file = fake.write(
         "bad.csv",
-        "id,price,currency,groups\nCH-1001,159900,NOK,CHAIRS\nCH-1002,abc,NOK,CHAIRS\n",
+        "id,price,currency,groups\nCH-1001,1599,NOK,CHAIRS\nCH-1002,abc,NOK,CHAIRS\n",
     );
     fake.server.clear_requests();
     fake.cmd()
@@ -794,7 +794,7 @@ fn a_sync_with_bad_rows_does_not_prune() {
         .assert()
         .code(1)
         .stderr(
-            contains("line 3, column 2 (price): \"abc\" is not a whole number")
+            contains("line 3, column 2 (price): invalid price \"abc\": must be a number")
                 .and(contains("--prune would delete its product")),
         );
     assert!(fake.server.requests().is_empty());
@@ -855,7 +855,7 @@ fn usage_and_configuration_errors_exit_2() {
         .args(["products", "import", "-c", "COPY", "products.txt"])
         .assert()
         .code(2)
-        .stderr(contains("pass --format csv|jsonl"));
+        .stderr(contains("pass --format csv|xlsx|jsonl"));
     let no_header = fake.write("no-header.csv", "A,Chair,100,NOK\n");
     fake.cmd()
         .args(["products", "import", "-c", "COPY"])
@@ -1079,7 +1079,8 @@ fn get<'a>(products: &'a BTreeMap<String, Value>, id: &str) -> &'a Value {
 fn a_price_list_changes_prices_and_nothing_else() {
     let fake = Fake::start();
     let before = fake.products("DEMO");
-    let mut text = String::from("id,price,currency\n");
+    // The API's own unit, as an ERP may export it: the `unit_gross_price` column.
+    let mut text = String::from("id,unit_gross_price,currency\n");
     for (id, product) in &before {
         let price = product["unit_gross_price"].as_i64().unwrap_or(0) + 1000;
         text.push_str(&format!("{id},{price},NOK\n"));
@@ -1365,7 +1366,7 @@ fn a_negative_price_is_refused_with_its_place_and_not_sent() {
     let fake = Fake::start();
     let csv = fake.write(
         "prices.csv",
-        "id,name,price,currency\nNEG-1,Chair,-100,NOK\nOK-1,Chair,100,NOK\n",
+        "id,name,price,currency\nNEG-1,Chair,-1,NOK\nOK-1,Chair,1,NOK\n",
     );
     let run = fake
         .cmd()
@@ -1374,7 +1375,7 @@ fn a_negative_price_is_refused_with_its_place_and_not_sent() {
         .assert()
         .code(1);
     let expected = format!(
-        "{}, line 2, column 3 (price): invalid price \"-100\": must not be negative",
+        "{}, line 2, column 3 (price): invalid price \"-1\": must not be negative",
         csv.display()
     );
     assert!(stderr(&run).contains(&expected), "{}", stderr(&run));
@@ -1408,7 +1409,7 @@ fn a_negative_price_is_refused_with_its_place_and_not_sent() {
 #[test]
 fn a_hundredfold_price_drop_needs_yes() {
     let fake = Fake::start();
-    let file = fake.write("prices.csv", "id,price,currency\nCH-1001,1499,NOK\n");
+    let file = fake.write("prices.csv", "id,price,currency\nCH-1001,\"14,99\",NOK\n");
     let flagged = "! CH-1001  price: 1499.00 NOK -> 14.99 NOK  (price ×10 or more";
 
     for command in ["import", "sync"] {

@@ -68,7 +68,7 @@ prop_compose! {
     /// A product as the API returns it: a price always with a currency (the API's rule; the
     /// reader refuses a price without one), sometimes a currency alone, sometimes one the SDK
     /// does not list (`HRK`); mostly a price a write may send, sometimes any amount at all.
-    fn product()(
+    pub(crate) fn product()(
         product_id in id(),
         product_name in text(),
         description in text(),
@@ -112,7 +112,7 @@ prop_compose! {
 /// read back as no price (the file's rule: a currency alone sets nothing). So both sides are
 /// compared with empty texts as no value, a dimension of no values as no dimension, and no
 /// price where the SDK read none.
-fn as_csv_keeps_it(p: &NewProduct) -> (Option<ProductId>, Vec<GroupId>, ProductUpdate) {
+pub(crate) fn as_csv_keeps_it(p: &NewProduct) -> (Option<ProductId>, Vec<GroupId>, ProductUpdate) {
     fn t(s: &Option<String>) -> Option<String> {
         s.clone().filter(|s| !s.is_empty())
     }

@@ -3,3 +3,5 @@
 
 mod cli;
 mod csv_round_trip;
+mod spreadsheets;
+mod xlsx;
