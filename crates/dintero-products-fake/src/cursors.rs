@@ -1,9 +1,11 @@
 //! Pagination for all three lists: the opaque `starting_after` cursor and the cutting of one
-//! page out of a collection ordered by id.
+//! page out of a collection ordered by id, as the dialect says (largest `limit`, whether pages
+//! carry cursors, how the last one is told).
 //!
 //! A cursor is the id of a page's last item, base64url-encoded behind a tag naming its
 //! collection: opaque to clients (it never equals an id, so a client cannot confuse the two),
 //! stable while items are added or removed around it, and refused by the other collections.
+//! A dialect without a cursor key has clients send the last id itself, plain.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -11,13 +13,11 @@ use std::ops::Bound;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::dialect::{Dialect, EndSignal, LimitOverMax};
 use crate::errors::ApiError;
 
-/// The page size when a list request has no `limit`.
+/// The page size when a list request has no `limit` (or the dialect's maximum, if smaller).
 const DEFAULT_LIMIT: usize = 10;
-
-/// The largest `limit` a list request may ask for.
-const MAX_LIMIT: usize = 100;
 
 /// Which collection a cursor belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,28 +59,36 @@ pub(crate) struct PageRequest {
     limit: usize,
     /// The id after which the page starts.
     after: Option<String>,
+    /// Whether a page with items carries a cursor even when nothing follows it.
+    cursor_on_every_page: bool,
 }
 
 impl PageRequest {
-    /// Checks `limit` (an integer in 1..=100, 10 when absent) and decodes `starting_after`.
+    /// Checks `limit` (an integer in 1..=the dialect's maximum, 10 or that maximum when
+    /// absent; above it an error or the maximum) and reads `starting_after` (an opaque cursor,
+    /// or a plain id in a dialect without cursors).
     pub(crate) fn parse(
         kind: CursorKind,
         limit: Option<&str>,
         starting_after: Option<&str>,
+        dialect: &Dialect,
     ) -> Result<Self, ApiError> {
+        let max = usize::try_from(dialect.limit_max.max(1)).unwrap_or(usize::MAX);
         let limit = match limit {
-            None => DEFAULT_LIMIT,
-            Some(raw) => match raw.parse::<usize>() {
-                Ok(limit @ 1..=MAX_LIMIT) => limit,
-                _ => {
-                    return Err(ApiError::bad_request(format!(
-                        "limit must be an integer in 1..={MAX_LIMIT}, got {raw:?}"
-                    )));
-                }
-            },
+            None => DEFAULT_LIMIT.min(max),
+            Some(raw) => parse_limit(raw, max, dialect.limit_over_max)?,
         };
-        let after = starting_after.map(|c| kind.decode(c)).transpose()?;
-        Ok(PageRequest { kind, limit, after })
+        let after = match starting_after {
+            None => None,
+            Some(id) if dialect.cursor_key.is_none() => Some(id.to_owned()),
+            Some(cursor) => Some(kind.decode(cursor)?),
+        };
+        Ok(PageRequest {
+            kind,
+            limit,
+            after,
+            cursor_on_every_page: dialect.end_signal == EndSignal::EmptyPage,
+        })
     }
 
     /// A first page of `limit` items.
@@ -90,8 +98,32 @@ impl PageRequest {
             kind,
             limit,
             after: None,
+            cursor_on_every_page: false,
         }
     }
+}
+
+fn parse_limit(raw: &str, max: usize, over_max: LimitOverMax) -> Result<usize, ApiError> {
+    let clamped = over_max == LimitOverMax::Clamped;
+    let bad = || {
+        ApiError::bad_request(if clamped {
+            format!("limit must be a positive integer, got {raw:?}")
+        } else {
+            format!("limit must be an integer in 1..={max}, got {raw:?}")
+        })
+    };
+    match raw.parse::<usize>() {
+        Ok(0) => Err(bad()),
+        Ok(limit) if limit <= max => Ok(limit),
+        Ok(_) if clamped => Ok(max),
+        // Only digits can still fail to parse by being too large: over the maximum as well.
+        Err(_) if clamped && is_digits(raw.strip_prefix('+').unwrap_or(raw)) => Ok(max),
+        _ => Err(bad()),
+    }
+}
+
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// One page of a list: its items and, when more follow, the cursor to the next page.
@@ -111,8 +143,9 @@ impl<T> Default for Page<T> {
 }
 
 /// Walks `map` in id order after the request's cursor, keeps the items that pass `keep`, and
-/// renders up to `limit` of them; the next cursor is set exactly when another kept item follows,
-/// so a last page that is exactly full carries none.
+/// renders up to `limit` of them. The next cursor is set exactly when another kept item follows,
+/// so a last page that is exactly full carries none; or, when the dialect signals the end with
+/// an empty page, on every page with items.
 pub(crate) fn page<V, T>(
     map: &BTreeMap<Box<str>, V>,
     request: &PageRequest,
@@ -132,8 +165,10 @@ pub(crate) fn page<V, T>(
         items.push(render(id, value));
         last = Some(id);
     }
-    let next = match (last, kept.next()) {
-        (Some(last), Some(_)) => Some(request.kind.encode(last)),
+    let next = match last {
+        Some(last) if request.cursor_on_every_page || kept.next().is_some() => {
+            Some(request.kind.encode(last))
+        }
         _ => None,
     };
     Page { items, next }
@@ -176,8 +211,13 @@ mod tests {
             render,
         );
         assert_eq!(ids(&first), ["a", "b"]);
-        let next = PageRequest::parse(CursorKind::Groups, Some("2"), first.next.as_deref())
-            .expect("the cursor decodes");
+        let next = PageRequest::parse(
+            CursorKind::Groups,
+            Some("2"),
+            first.next.as_deref(),
+            &Dialect::default(),
+        )
+        .expect("the cursor decodes");
         let second = page(&map, &next, |_, _| true, render);
         assert_eq!(ids(&second), ["c", "d"]);
         assert_eq!(second.next, None);
@@ -192,13 +232,82 @@ mod tests {
         assert_eq!(filtered.next, None);
     }
 
+    fn limit(raw: Option<&str>, dialect: &Dialect) -> Option<usize> {
+        PageRequest::parse(CursorKind::Catalogs, raw, None, dialect)
+            .ok()
+            .map(|request| request.limit)
+    }
+
     #[test]
     fn limits_are_checked() {
-        for bad in ["0", "101", "abc", "-1", "", "1.5"] {
-            assert!(PageRequest::parse(CursorKind::Catalogs, Some(bad), None).is_err());
+        let dialect = Dialect::default();
+        for bad in [
+            "0",
+            "101",
+            "abc",
+            "-1",
+            "",
+            "1.5",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(limit(Some(bad), &dialect), None, "{bad}");
         }
-        let default = PageRequest::parse(CursorKind::Catalogs, None, None).expect("default");
-        assert_eq!(default.limit, 10);
-        assert!(PageRequest::parse(CursorKind::Catalogs, Some("100"), None).is_ok());
+        assert_eq!(limit(None, &dialect), Some(10));
+        assert_eq!(limit(Some("100"), &dialect), Some(100));
+    }
+
+    #[test]
+    fn limits_over_a_maximum_may_be_clamped() {
+        let dialect = Dialect::default()
+            .limit_max(5)
+            .limit_over_max(LimitOverMax::Clamped);
+        assert_eq!(
+            limit(None, &dialect),
+            Some(5),
+            "the default fits the maximum"
+        );
+        for over in ["6", "+6", "1000", "99999999999999999999999"] {
+            assert_eq!(limit(Some(over), &dialect), Some(5), "{over}");
+        }
+        for bad in ["0", "-1", "", "1.5", "x", "+"] {
+            assert_eq!(limit(Some(bad), &dialect), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn without_a_cursor_key_the_cursor_is_the_last_id() {
+        let dialect = Dialect::default().no_cursor_key();
+        let request = PageRequest::parse(CursorKind::Groups, None, Some("b"), &dialect);
+        let page = page(
+            &map(&["a", "b", "c"]),
+            &request.expect("a plain id"),
+            |_, _| true,
+            |id, _| id.to_owned(),
+        );
+        assert_eq!(ids(&page), ["c"]);
+    }
+
+    #[test]
+    fn an_empty_page_can_be_the_end() {
+        let dialect = Dialect::default().end_signal(EndSignal::EmptyPage);
+        let map = map(&["a", "b"]);
+        let render = |id: &str, _: &()| id.to_owned();
+        let first = PageRequest::parse(CursorKind::Groups, Some("2"), None, &dialect);
+        let full = page(&map, &first.expect("first"), |_, _| true, render);
+        assert_eq!(ids(&full), ["a", "b"]);
+        let next = PageRequest::parse(
+            CursorKind::Groups,
+            Some("2"),
+            full.next.as_deref(),
+            &dialect,
+        );
+        let empty = page(
+            &map,
+            &next.expect("a cursor on the last full page"),
+            |_, _| true,
+            render,
+        );
+        assert!(empty.items.is_empty());
+        assert_eq!(empty.next, None);
     }
 }

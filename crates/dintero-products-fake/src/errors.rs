@@ -41,6 +41,12 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "NOT FOUND", message)
     }
 
+    /// What an unknown path answers; a route a dialect turns off answers the same, so that a
+    /// client cannot tell it from one the API never had.
+    pub(crate) fn no_route(path: &str) -> Self {
+        Self::not_found(format!("no route for {path}"))
+    }
+
     pub(crate) fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -2,6 +2,7 @@
 //! body instead of axum's plain-text rejections, and in the API's order (path, then
 //! authentication, then query, then body).
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -10,6 +11,7 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::dialect::Dialect;
 use crate::errors::ApiError;
 use crate::ids::check_account_id;
 use crate::state::App;
@@ -94,6 +96,19 @@ where
             )));
         }
         Ok(Authorized { aid, ids })
+    }
+}
+
+/// The request's dialect: the one the middleware read when the request arrived, so that a
+/// change of dialect meanwhile does not give one request two.
+pub(crate) struct Spoken(pub Arc<Dialect>);
+
+impl FromRequestParts<Arc<App>> for Spoken {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Infallible> {
+        let dialect = parts.extensions.get::<Arc<Dialect>>().cloned();
+        Ok(Spoken(dialect.unwrap_or_else(|| app.dialect())))
     }
 }
 

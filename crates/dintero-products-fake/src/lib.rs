@@ -69,7 +69,14 @@
 //! - Creates answer `200` by default, or `201` ([`FakeServerBuilder::create_status`]).
 //!   Deleting a catalog deletes its products.
 //! - Lists are ordered by id, take `limit` (1..=100, default 10) and an opaque `starting_after`
-//!   cursor, present in the answer exactly when more items follow.
+//!   cursor, present in the answer exactly when more items follow. The products list filters
+//!   by `product_id` (exact) and `product_name` (case-insensitive substring), the groups list
+//!   by `group_id` (exact).
+//! - A product update (`PUT`) replaces the writable fields; `groups` only when sent.
+//! - Where the real API's behaviour is a guess (each point above, whether the single-item
+//!   `GET`s and the product `DELETE` exist, and more), a [`Dialect`] switches it, at start
+//!   ([`FakeServerBuilder::dialect`]) or while running ([`FakeServer::set_dialect`]); what is
+//!   described here is the default dialect.
 //! - [`Faults`] inject failures, decided by a generator seeded with
 //!   [`FakeServerBuilder::seed`]; see [`FaultKind`] for what each does on the wire.
 //! - A [`RateLimit`] (off by default) answers `429` with `Retry-After` once its token bucket is
@@ -80,8 +87,8 @@
 //! # As a program
 //!
 //! `cargo run -p dintero-products-fake -- --demo` serves the demo catalog on port 8080 and
-//! prints the `DINTERO_*` settings a client needs, as `export` lines; `--help` lists the other
-//! options.
+//! prints the `DINTERO_*` settings a client needs, as `export` lines; `--dialect KEY=VALUE`
+//! (repeatable) sets the dialect in [`Dialect`]'s spelling; `--help` lists the other options.
 
 #![warn(missing_docs)]
 
@@ -89,6 +96,7 @@
 // enforced, in `tests/it/layering.rs`.
 mod config;
 mod cursors;
+mod dialect;
 mod errors;
 mod extract;
 mod faults;
@@ -104,9 +112,17 @@ mod state;
 mod store;
 mod tokens;
 
+/// The type of [`Dialect::request_id_header`]: `http`'s, re-exported so that a dependant needs
+/// no `http` of its own.
+pub use axum::http::HeaderName;
 pub use config::{
-    CreateStatus, DEFAULT_AUDIENCE_BASE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SEED,
-    DEFAULT_TOKEN_LIFETIME, UnsupportedCreateStatus,
+    DEFAULT_AUDIENCE_BASE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SEED,
+    DEFAULT_TOKEN_LIFETIME,
+};
+pub use dialect::{
+    AudienceCheck, CreateStatus, DEFAULT_CURSOR_KEY, DEFAULT_LIMIT_MAX, DEFAULT_NOT_FOUND_CODE,
+    DEFAULT_REQUEST_ID_HEADER, Dialect, DialectError, EndSignal, GroupsInUpdate, LimitOverMax,
+    Match, MatchKind, Route, UnsupportedCreateStatus, UpdateSemantics,
 };
 pub use faults::{FaultKind, Faults};
 pub use ids::is_valid_account_id;

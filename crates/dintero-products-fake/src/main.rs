@@ -2,19 +2,21 @@
 //!
 //! ```text
 //! cargo run -p dintero-products-fake -- --port 8080 --seed-products 1000 \
-//!     [--account T12345678] [--catalog S23] [--latency-ms 5] [--seed-groups 5] [--demo]
+//!     [--account T12345678] [--catalog S23] [--latency-ms 5] [--seed-groups 5] [--demo] \
+//!     [--dialect update.semantics=merge --dialect routes.get=off ...]
 //! ```
 //!
 //! On start it prints where it listens and the settings a client needs, as `export` lines a
 //! shell can use (`DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID`, `DINTERO_CLIENT_SECRET`,
 //! `DINTERO_BASE_URL`), to paste into the shell that runs the client (the SDK's
-//! `Client::from_env` reads them).
+//! `Client::from_env` reads them). A dialect other than the default is printed too, one
+//! `dialect:` line per setting that differs.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use dintero_products_fake::{DEMO_CATALOG_ID, FakeServer, is_valid_account_id};
+use dintero_products_fake::{DEMO_CATALOG_ID, Dialect, FakeServer, is_valid_account_id};
 
 /// Runs the fake Dintero Products API on 127.0.0.1 until Ctrl-C.
 #[derive(Debug, PartialEq, Parser)]
@@ -47,6 +49,36 @@ struct Args {
     /// --catalog one is then seeded only with --seed-products
     #[arg(long)]
     demo: bool,
+    /// Behave as one variant of the real API, where its behaviour is a guess: KEY=VALUE,
+    /// repeatable (e.g. --dialect update.semantics=merge --dialect routes.get=off)
+    #[arg(
+        long,
+        value_name = "KEY=VALUE",
+        value_parser = dialect_setting,
+        long_help = dialect_help()
+    )]
+    dialect: Vec<String>,
+}
+
+/// One `--dialect` value, checked now so that a bad one is a usage error naming the key; kept
+/// as written, and applied in order once all are read.
+fn dialect_setting(raw: &str) -> Result<String, String> {
+    match raw.parse::<Dialect>() {
+        Ok(_) => Ok(raw.to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn dialect_help() -> String {
+    let mut help = String::from(
+        "Behave as one variant of the real API, where its behaviour is a guess: KEY=VALUE, \
+         repeatable, applied in order. routes.get sets the three route.get_* keys at once; \
+         create and update are short for create.status and update.semantics. The keys:\n",
+    );
+    for (key, values) in Dialect::keys() {
+        help.push_str(&format!("  {key}: {values}\n"));
+    }
+    help.trim_end().to_owned()
 }
 
 fn account_id(raw: &str) -> Result<String, String> {
@@ -74,9 +106,17 @@ fn shell_quoted(value: &str) -> String {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let dialect = match Dialect::from_settings(&args.dialect) {
+        Ok(dialect) => dialect,
+        Err(e) => {
+            eprintln!("error: --dialect: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let server = match FakeServer::builder()
         .port(args.port)
         .latency(Duration::from_millis(args.latency_ms))
+        .dialect(dialect)
         .start()
         .await
     {
@@ -102,6 +142,9 @@ async fn main() -> ExitCode {
     println!("  token URL:     {}", server.token_url(aid));
     println!("  audience:      {}", server.audience(aid));
     println!("  account:       {aid}");
+    for change in server.dialect().changes() {
+        println!("  dialect:       {change}");
+    }
     let mut catalogs = Vec::new();
     if plain_catalog {
         catalogs.push(args.catalog.as_str());
@@ -171,6 +214,7 @@ mod tests {
                 seed_groups: 0,
                 latency_ms: 5,
                 demo: false,
+                dialect: Vec::new(),
             })
         );
         let help = parse(&["--help"]).err().map(|e| e.kind());
@@ -193,8 +237,43 @@ mod tests {
                 seed_groups: 0,
                 latency_ms: 0,
                 demo: false,
+                dialect: Vec::new(),
             })
         );
+    }
+
+    #[test]
+    fn dialect_settings_accumulate_in_order() {
+        let args = parse(&[
+            "--dialect",
+            "update=merge",
+            "--dialect=routes.get=off",
+            "--dialect",
+            "error.not_found_code=Not Found",
+            "--dialect",
+            "update.semantics=replace",
+        ])
+        .ok();
+        let settings = args.map(|args| args.dialect).unwrap_or_default();
+        assert_eq!(settings.len(), 4, "each one is kept: {settings:?}");
+        let dialect = Dialect::from_settings(&settings).ok();
+        assert_eq!(
+            dialect.map(|d| d.changes()),
+            Some(vec![
+                "route.get_catalog=off".to_owned(),
+                "route.get_group=off".to_owned(),
+                "route.get_product=off".to_owned(),
+                "error.not_found_code=Not Found".to_owned(),
+            ]),
+            "the later update.semantics wins"
+        );
+        for bad in ["nope=1", "update=patch", "update", "list.limit_max=0"] {
+            let error = parse(&["--dialect", bad]).err().map(|e| e.to_string());
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains("--dialect")),
+                "{bad}: {error:?}"
+            );
+        }
     }
 
     #[test]

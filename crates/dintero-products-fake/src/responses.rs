@@ -3,21 +3,23 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::header::{self, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::cursors::Page;
 use crate::errors::ApiError;
 
-/// The response header that carries the request id.
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
-
 /// An `ApiError` answers with Dintero's error body. The impl is here, not beside the type, so
 /// that the modules below this one can return errors without knowing how answers are written.
+///
+/// The error rides along in the response's extensions, because its code may yet change: the
+/// middleware writes a `404` again with the dialect's code, which is known only per request.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        error(self.status, self.code, &self.message)
+        let mut response = error(self.status, self.code, &self.message);
+        response.extensions_mut().insert(self);
+        response
     }
 }
 
@@ -62,17 +64,20 @@ pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response {
     }
 }
 
-/// A list envelope `{"<key>": [...], "starting_after": "..."}`: the array is always there,
-/// even when empty, and the cursor only when more items follow.
-pub(crate) fn list<T: Serialize>(key: &str, page: Page<T>) -> Response {
+/// A list envelope `{"<key>": [...], "<cursor_key>": "..."}`: the array is always there, even
+/// when empty, and the cursor only when the page has one and the dialect names a key for it
+/// other than the array's.
+pub(crate) fn list<T: Serialize>(key: &str, page: Page<T>, cursor_key: Option<&str>) -> Response {
     let items = match serde_json::to_value(page.items) {
         Ok(items) => items,
         Err(e) => return ApiError::internal(format!("could not encode: {e}")).into_response(),
     };
     let mut envelope = serde_json::Map::new();
     envelope.insert(key.to_owned(), items);
-    if let Some(cursor) = page.next {
-        envelope.insert("starting_after".to_owned(), cursor.into());
+    if let (Some(cursor), Some(cursor_key)) = (page.next, cursor_key)
+        && cursor_key != key
+    {
+        envelope.insert(cursor_key.to_owned(), cursor.into());
     }
     json(StatusCode::OK, &envelope)
 }

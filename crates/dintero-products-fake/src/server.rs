@@ -10,9 +10,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::{
-    Config, CreateStatus, DEFAULT_AUDIENCE_BASE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    DEFAULT_SEED, DEFAULT_TOKEN_LIFETIME,
+    Config, DEFAULT_AUDIENCE_BASE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_SEED,
+    DEFAULT_TOKEN_LIFETIME,
 };
+use crate::dialect::{CreateStatus, Dialect};
 use crate::faults::{FaultDecider, Faults};
 use crate::rate_limit::RateLimit;
 use crate::state::{App, RecordedRequest};
@@ -27,7 +28,7 @@ pub struct FakeServerBuilder {
     latency: Duration,
     faults: Faults,
     rate_limit: Option<RateLimit>,
-    create_status: CreateStatus,
+    dialect: Dialect,
     audience_base: String,
     seed: u64,
     port: u16,
@@ -42,7 +43,7 @@ impl Default for FakeServerBuilder {
             latency: Duration::ZERO,
             faults: Faults::new(),
             rate_limit: None,
-            create_status: CreateStatus::default(),
+            dialect: Dialect::default(),
             audience_base: DEFAULT_AUDIENCE_BASE.to_owned(),
             seed: DEFAULT_SEED,
             port: 0,
@@ -90,7 +91,8 @@ impl FakeServerBuilder {
         self
     }
 
-    /// The status of a successful create (default [`CreateStatus::Ok`], `200`).
+    /// The status of a successful create (default [`CreateStatus::Ok`], `200`): a shortcut for
+    /// the dialect's [`create_status`](Dialect::create_status).
     ///
     /// ```
     /// use dintero_products_fake::{CreateStatus, FakeServer};
@@ -107,7 +109,31 @@ impl FakeServerBuilder {
     /// # }
     /// ```
     pub fn create_status(mut self, status: CreateStatus) -> Self {
-        self.create_status = status;
+        self.dialect.create_status = status;
+        self
+    }
+
+    /// How the server behaves where the real API's behaviour is a guess (default
+    /// [`Dialect::default()`], the fake as it always was). It replaces the whole dialect, a
+    /// [`create_status`](Self::create_status) called before included. Can be changed later
+    /// with [`FakeServer::set_dialect`].
+    ///
+    /// ```
+    /// use dintero_products_fake::{Dialect, FakeServer, UpdateSemantics};
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = FakeServer::builder()
+    ///     .dialect(Dialect::default().update(UpdateSemantics::Merge))
+    ///     .start()
+    ///     .await?;
+    /// // Or spelled as the binary's `--dialect` flags are:
+    /// let dialect = Dialect::from_settings(["update.semantics=merge", "routes.get=off"])?;
+    /// server.set_dialect(dialect);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
         self
     }
 
@@ -146,11 +172,11 @@ impl FakeServerBuilder {
             client_id: self.client_id,
             client_secret: self.client_secret,
             latency: self.latency,
-            create_status: self.create_status,
             audience_base: self.audience_base,
         };
         let app = Arc::new(App::new(
             config,
+            self.dialect,
             self.token_lifetime,
             FaultDecider::new(self.faults, self.seed),
             self.rate_limit,
@@ -223,7 +249,8 @@ impl FakeServer {
 
     /// The `audience` a token request for `aid` must send: by default
     /// `https://api.dintero.com/v1/accounts/<aid>`, Dintero's, not the fake's own URL (see
-    /// [`FakeServerBuilder::audience_base`]). Anything else gets `400`.
+    /// [`FakeServerBuilder::audience_base`]). Anything else gets `400`, unless the dialect's
+    /// [`audience`](Dialect::audience) accepts any.
     pub fn audience(&self, aid: &str) -> String {
         tokens::audience(&self.app.config.audience_base, aid)
     }
@@ -267,6 +294,17 @@ impl FakeServer {
     /// Replaces the faults to inject from now on. The seeded generator continues where it was.
     pub fn set_faults(&self, faults: Faults) {
         self.app.set_faults(faults);
+    }
+
+    /// Replaces the dialect from the next request on; a request in flight keeps the one it
+    /// arrived with.
+    pub fn set_dialect(&self, dialect: Dialect) {
+        self.app.set_dialect(dialect);
+    }
+
+    /// The dialect the server speaks now.
+    pub fn dialect(&self) -> Dialect {
+        Dialect::clone(&self.app.dialect())
     }
 
     /// Turns the rate limit on (with a full bucket), changes it, or turns it off (`None`).
@@ -343,7 +381,10 @@ impl FakeServer {
         self.app.write().seed_demo(aid);
     }
 
-    /// How many products a catalog holds (0 if it does not exist).
+    /// How many products a catalog holds (0 if it does not exist). A catalog deleted without
+    /// its products (see the dialect's
+    /// [`delete_catalog_cascades`](Dialect#structfield.delete_catalog_cascades)) still counts
+    /// them.
     pub fn product_count(&self, aid: &str, catalog_id: &str) -> usize {
         self.app.read().product_count(aid, catalog_id)
     }

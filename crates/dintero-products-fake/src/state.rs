@@ -1,16 +1,17 @@
-//! What the routes and the middleware share: the settings fixed at start, the store, the
-//! issued tokens, the request log (whose entries, `RecordedRequest`, are public) and what
-//! decides faults and rate limits.
+//! What the routes and the middleware share: the settings fixed at start, the dialect (which
+//! may change while the server runs), the store, the issued tokens, the request log (whose
+//! entries, `RecordedRequest`, are public) and what decides faults and rate limits.
 //!
 //! Each lock is held for one short, synchronous step, never across an `.await`.
 
-use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::header;
 
 use crate::config::Config;
+use crate::dialect::Dialect;
 use crate::faults::{FaultDecider, FaultKind, Faults};
 use crate::locks::lock;
 use crate::rate_limit::{Limiter, RateLimit, RetryAfter};
@@ -20,7 +21,8 @@ use crate::tokens::Tokens;
 /// One request as the server received it, and how it answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
-    /// The `request-id` header sent back with the answer.
+    /// The request's id, sent back in the dialect's request-id header (`request-id` by
+    /// default) unless the dialect sends none.
     pub request_id: String,
     /// The method, such as `"GET"`.
     pub method: String,
@@ -69,6 +71,8 @@ pub(crate) struct Arrival {
 pub(crate) struct App {
     pub config: Config,
     pub tokens: Tokens,
+    /// Swapped whole, so that a request reads one dialect from start to end.
+    dialect: RwLock<Arc<Dialect>>,
     store: RwLock<Store>,
     faults: Mutex<FaultDecider>,
     limiter: Mutex<Limiter>,
@@ -85,6 +89,7 @@ struct RequestLog {
 impl App {
     pub(crate) fn new(
         config: Config,
+        dialect: Dialect,
         token_lifetime: Duration,
         faults: FaultDecider,
         rate_limit: Option<RateLimit>,
@@ -94,6 +99,7 @@ impl App {
         App {
             config,
             tokens: Tokens::new(token_lifetime),
+            dialect: RwLock::new(Arc::new(dialect)),
             store: RwLock::new(store),
             faults: Mutex::new(faults),
             limiter: Mutex::new(Limiter::new(rate_limit)),
@@ -107,6 +113,14 @@ impl App {
 
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Store> {
         self.store.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn dialect(&self) -> Arc<Dialect> {
+        Arc::clone(&self.dialect.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(crate) fn set_dialect(&self, dialect: Dialect) {
+        *self.dialect.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(dialect);
     }
 
     pub(crate) fn set_faults(&self, faults: Faults) {

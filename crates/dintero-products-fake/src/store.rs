@@ -6,7 +6,7 @@
 mod demo;
 mod seeding;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +17,7 @@ use dintero_products_client::types::{
 use uuid::Uuid;
 
 use crate::cursors::{self, Page, PageRequest};
+use crate::dialect::{Matcher, UpdateSemantics};
 use crate::errors::ApiError;
 
 pub use demo::DEMO_CATALOG_ID;
@@ -31,7 +32,7 @@ enum ProductRecord {
     Stored(Box<ProductDetails>),
 }
 
-/// A catalog owns its products: deleting it deletes them.
+/// A catalog owns its products: deleting it deletes them, unless the dialect says otherwise.
 #[derive(Debug)]
 struct CatalogRecord {
     entity: CatalogResponse,
@@ -43,6 +44,10 @@ struct CatalogRecord {
 #[derive(Debug, Default)]
 struct Account {
     catalogs: BTreeMap<Box<str>, CatalogRecord>,
+    /// Catalogs deleted without their products (a dialect): gone as catalogs, while the
+    /// product routes under their ids still reach the products, and a catalog created again
+    /// with one of these ids takes its products back.
+    orphans: BTreeMap<Box<str>, CatalogRecord>,
     groups: BTreeMap<Box<str>, GroupResponse>,
     last_seeded_group: u32,
 }
@@ -57,14 +62,38 @@ pub(crate) struct Store {
     actor: Arc<str>,
 }
 
-/// The products list's filters.
+/// The products list's filters, each with the dialect's rule.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ProductFilter {
-    /// Exact match.
-    pub product_id: Option<String>,
-    /// Case-insensitive substring.
-    pub product_name: Option<String>,
+    pub product_id: Option<Matcher>,
+    pub product_name: Option<Matcher>,
 }
+
+/// A product update as its route read it.
+#[derive(Debug)]
+pub(crate) struct ProductUpdate {
+    pub input: ProductInput,
+    /// The body's top-level keys: a merge keeps the fields of the others.
+    pub sent: BTreeSet<String>,
+    pub semantics: UpdateSemantics,
+    /// The product's new groups, or `None` to keep them.
+    pub groups: Option<Vec<GroupFields>>,
+}
+
+/// The fields of a product that an update cannot write. Sent in a body, they land in the
+/// input's unknown fields; kept there, the product's JSON would carry them twice.
+const NOT_WRITABLE: [&str; 10] = [
+    "catalog_id",
+    "catalog_name",
+    "created_at",
+    "created_by",
+    "deleted_at",
+    "deleted_by",
+    "groups",
+    "id",
+    "product_id",
+    "updated_at",
+];
 
 /// The id a create asked for (already checked when its body was read), or a fresh one when it
 /// asked for none.
@@ -137,6 +166,42 @@ impl Store {
             .get_mut(aid)
             .and_then(|account| account.catalogs.get_mut(catalog_id))
             .ok_or_else(|| catalog_not_found(catalog_id))
+    }
+
+    /// Where a catalog's products are: the catalog's, or the ones a catalog deleted without
+    /// them left under its id.
+    fn shelf(&self, aid: &str, catalog_id: &str) -> Result<&CatalogRecord, ApiError> {
+        self.account(aid)
+            .and_then(|account| {
+                account
+                    .catalogs
+                    .get(catalog_id)
+                    .or_else(|| account.orphans.get(catalog_id))
+            })
+            .ok_or_else(|| catalog_not_found(catalog_id))
+    }
+
+    fn shelf_mut(&mut self, aid: &str, catalog_id: &str) -> Result<&mut CatalogRecord, ApiError> {
+        let account = self
+            .accounts
+            .get_mut(aid)
+            .ok_or_else(|| catalog_not_found(catalog_id))?;
+        let shelf = if account.catalogs.contains_key(catalog_id) {
+            account.catalogs.get_mut(catalog_id)
+        } else {
+            account.orphans.get_mut(catalog_id)
+        };
+        shelf.ok_or_else(|| catalog_not_found(catalog_id))
+    }
+
+    /// Adds a catalog; one deleted without its products gets them back.
+    fn insert_catalog(&mut self, aid: &str, id: &str, mut record: CatalogRecord) {
+        let account = self.account_mut(aid);
+        if let Some(orphan) = account.orphans.remove(id) {
+            record.products = orphan.products;
+            record.last_seeded_product = orphan.last_seeded_product;
+        }
+        account.catalogs.insert(id.into(), record);
     }
 
     fn group_mut(&mut self, aid: &str, group_id: &str) -> Result<&mut GroupResponse, ApiError> {
@@ -216,9 +281,7 @@ impl Store {
         }
         let record = self.new_catalog(&id, body.catalog_name);
         let entity = record.entity.clone();
-        self.account_mut(aid)
-            .catalogs
-            .insert(id.into_boxed_str(), record);
+        self.insert_catalog(aid, &id, record);
         Ok(entity)
     }
 
@@ -239,23 +302,32 @@ impl Store {
     }
 
     /// Deletes the catalog and, as Dintero documents ("Delete catalog and all corresponding
-    /// products"), its products with it.
+    /// products"), its products with it; unless `cascades` is false, when they stay under its
+    /// id (see `Account::orphans`).
     pub(crate) fn delete_catalog(
         &mut self,
         aid: &str,
         id: &str,
+        cascades: bool,
     ) -> Result<CatalogResponse, ApiError> {
-        let removed = self
+        let (deleted_at, deleted_by) = self.deletion();
+        let account = self
             .accounts
             .get_mut(aid)
-            .and_then(|account| account.catalogs.remove(id))
             .ok_or_else(|| catalog_not_found(id))?;
-        let (deleted_at, deleted_by) = self.deletion();
-        Ok(CatalogResponse {
+        let removed = account
+            .catalogs
+            .remove(id)
+            .ok_or_else(|| catalog_not_found(id))?;
+        let deleted = CatalogResponse {
             deleted_at,
             deleted_by,
-            ..removed.entity
-        })
+            ..removed.entity.clone()
+        };
+        if !cascades {
+            account.orphans.insert(id.into(), removed);
+        }
+        Ok(deleted)
     }
 
     // Groups.
@@ -264,15 +336,16 @@ impl Store {
         &self,
         aid: &str,
         request: &PageRequest,
-        group_id: Option<&str>,
+        group_id: Option<&Matcher>,
     ) -> Page<GroupResponse> {
         let Some(account) = self.account(aid) else {
             return Page::default();
         };
+        let mut scratch = String::new();
         cursors::page(
             &account.groups,
             request,
-            |id, _| group_id.is_none_or(|wanted| wanted == id),
+            |id, _| group_id.is_none_or(|wanted| wanted.matches(id, &mut scratch)),
             |_, group| group.clone(),
         )
     }
@@ -356,28 +429,28 @@ impl Store {
         request: &PageRequest,
         filter: &ProductFilter,
     ) -> Result<Page<ProductDetails>, ApiError> {
-        let catalog = self.catalog(aid, catalog_id)?;
-        let needle = filter.product_name.as_ref().map(|n| n.to_lowercase());
-        let mut scratch = String::new();
+        let catalog = self.shelf(aid, catalog_id)?;
+        // Reused for every product, so that a filter over a million seeded ones does not
+        // allocate per product.
+        let (mut name, mut scratch) = (String::new(), String::new());
         let keep = |id: &str, record: &ProductRecord| {
-            if filter
-                .product_id
-                .as_deref()
-                .is_some_and(|wanted| wanted != id)
+            if let Some(wanted) = &filter.product_id
+                && !wanted.matches(id, &mut scratch)
             {
                 return false;
             }
-            let Some(needle) = needle.as_deref() else {
+            let Some(wanted) = &filter.product_name else {
                 return true;
             };
             match record {
                 ProductRecord::Seeded { n, .. } => {
-                    seeding::seeded_name_contains(*n, needle, &mut scratch)
+                    seeding::write_seeded_name(&mut name, *n);
+                    wanted.matches(&name, &mut scratch)
                 }
                 ProductRecord::Stored(details) => details
                     .product_name
                     .as_ref()
-                    .is_some_and(|name| name.to_lowercase().contains(needle)),
+                    .is_some_and(|name| wanted.matches(name, &mut scratch)),
             }
         };
         Ok(cursors::page(
@@ -451,7 +524,7 @@ impl Store {
         catalog_id: &str,
         id: &str,
     ) -> Result<ProductDetails, ApiError> {
-        let catalog = self.catalog(aid, catalog_id)?;
+        let catalog = self.shelf(aid, catalog_id)?;
         let record = catalog
             .products
             .get(id)
@@ -459,48 +532,86 @@ impl Store {
         Ok(self.render_product(catalog, id, record))
     }
 
-    /// Replaces the writable fields; `groups` is replaced only when `groups` is `Some`.
+    /// Writes the writable fields: all of them (replace), or those the body sent (merge);
+    /// `groups` only when the update carries some.
     pub(crate) fn update_product(
         &mut self,
         aid: &str,
         catalog_id: &str,
         id: &str,
-        body: ProductInput,
-        groups: Option<Vec<GroupFields>>,
+        update: ProductUpdate,
     ) -> Result<ProductDetails, ApiError> {
-        let current = self.get_product(aid, catalog_id, id)?;
-        let updated = ProductDetails {
-            currency: body.currency,
-            description: body.description,
-            dimension: body.dimension,
-            groups: groups.unwrap_or(current.groups),
-            images: body.images,
-            is_virtual_product: body.is_virtual_product,
-            locations: body
+        let mut product = self.get_product(aid, catalog_id, id)?;
+        let ProductUpdate {
+            input,
+            sent,
+            semantics,
+            groups,
+        } = update;
+        let merge = semantics == UpdateSemantics::Merge;
+        let writes = |key: &str| !merge || sent.contains(key);
+        if writes("currency") {
+            product.currency = input.currency;
+        }
+        if writes("description") {
+            product.description = input.description;
+        }
+        if writes("dimension") {
+            product.dimension = input.dimension;
+        }
+        if writes("images") {
+            product.images = input.images;
+        }
+        if writes("is_virtual_product") {
+            product.is_virtual_product = input.is_virtual_product;
+        }
+        if writes("locations") {
+            product.locations = input
                 .locations
                 .into_iter()
                 .map(location_from_input)
-                .collect(),
-            product_name: body.product_name,
-            starting_at: body.starting_at,
-            stopping_at: body.stopping_at,
-            unit: body.unit,
-            unit_gross_price: body.unit_gross_price,
-            updated_at: Some(bumped(current.updated_at)),
-            extra: body.extra,
-            ..current
-        };
+                .collect();
+        }
+        if writes("product_name") {
+            product.product_name = input.product_name;
+        }
+        if writes("starting_at") {
+            product.starting_at = input.starting_at;
+        }
+        if writes("stopping_at") {
+            product.stopping_at = input.stopping_at;
+        }
+        if writes("unit") {
+            product.unit = input.unit;
+        }
+        if writes("unit_gross_price") {
+            product.unit_gross_price = input.unit_gross_price;
+        }
+        if let Some(groups) = groups {
+            product.groups = groups;
+        }
+        // Unknown fields are replaced as a whole, or merged key by key.
+        if !merge {
+            product.extra.clear();
+        }
+        product.extra.extend(
+            input
+                .extra
+                .into_iter()
+                .filter(|(key, _)| !NOT_WRITABLE.contains(&key.as_str())),
+        );
+        product.updated_at = Some(bumped(product.updated_at));
         let stored = ProductDetails {
             catalog_id: None,
             catalog_name: None,
-            ..updated.clone()
+            ..product.clone()
         };
-        let catalog = self.catalog_mut(aid, catalog_id)?;
+        let catalog = self.shelf_mut(aid, catalog_id)?;
         // `get_product` found it above, under the same lock.
         if let Some(record) = catalog.products.get_mut(id) {
             *record = ProductRecord::Stored(Box::new(stored));
         }
-        Ok(updated)
+        Ok(product)
     }
 
     pub(crate) fn delete_product(
@@ -510,7 +621,7 @@ impl Store {
         id: &str,
     ) -> Result<ProductDetails, ApiError> {
         let rendered = self.get_product(aid, catalog_id, id)?;
-        self.catalog_mut(aid, catalog_id)?.products.remove(id);
+        self.shelf_mut(aid, catalog_id)?.products.remove(id);
         let (deleted_at, deleted_by) = self.deletion();
         Ok(ProductDetails {
             deleted_at,
@@ -520,7 +631,7 @@ impl Store {
     }
 
     pub(crate) fn product_count(&self, aid: &str, catalog_id: &str) -> usize {
-        self.catalog(aid, catalog_id)
+        self.shelf(aid, catalog_id)
             .map(|c| c.products.len())
             .unwrap_or(0)
     }
@@ -535,7 +646,7 @@ mod tests {
     fn deleting_a_catalog_deletes_its_products_and_a_new_one_starts_empty() {
         let mut store = Store::new(1, "me");
         store.seed_products("T00000001", "S", 3);
-        let deleted = store.delete_catalog("T00000001", "S").ok();
+        let deleted = store.delete_catalog("T00000001", "S", true).ok();
         assert!(deleted.is_some_and(|c| c.deleted_at.is_some()));
         assert_eq!(store.product_count("T00000001", "S"), 0);
         let body = serde_json::from_value(serde_json::json!({"catalog_id": "S"}));

@@ -145,9 +145,10 @@ impl Store {
             products,
             last_seeded_product: 0,
         };
-        self.account_mut(aid)
-            .catalogs
-            .insert(DEMO_CATALOG_ID.into(), catalog);
+        let account = self.account_mut(aid);
+        // A reset: products a deleted demo left behind (a dialect) are not taken back.
+        account.orphans.remove(DEMO_CATALOG_ID);
+        account.catalogs.insert(DEMO_CATALOG_ID.into(), catalog);
     }
 
     fn demo_product(

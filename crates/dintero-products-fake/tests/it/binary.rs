@@ -80,6 +80,10 @@ async fn binary_prints_its_settings_and_serves() {
         "{base}"
     );
     assert_eq!(value("account:"), "P00000042");
+    assert!(
+        !text.contains("dialect:"),
+        "the default dialect goes unsaid: {text}"
+    );
     assert!(value("catalog:").starts_with("C9 (30 products)"));
     let (id, secret) = (value("client id:"), value("client secret:"));
     assert_eq!(id, "fake-client-id");
@@ -160,6 +164,89 @@ async fn binary_demo_serves_the_demo_catalog_with_the_exported_settings() {
     assert_eq!(page["products"].as_array().map(Vec::len), Some(24));
 }
 
+#[tokio::test]
+async fn binary_speaks_the_dialect_of_its_flags() {
+    let (_child, lines) = start(&[
+        "--port",
+        "0",
+        "--seed-products",
+        "2",
+        "--dialect",
+        "create=201",
+        "--dialect=routes.get=off",
+        "--dialect",
+        "filter.product_name=prefix_ci",
+        "--dialect",
+        "error.not_found_code=Not Found",
+    ]);
+    let text = lines.concat();
+    let dialect: Vec<&str> = lines
+        .iter()
+        .filter_map(|line| line.trim().strip_prefix("dialect:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        dialect,
+        [
+            "create.status=201",
+            "route.get_catalog=off",
+            "route.get_group=off",
+            "route.get_product=off",
+            "filter.product_name=prefix_ci",
+            "error.not_found_code=Not Found",
+        ],
+        "{text}"
+    );
+    let env = exports(&lines);
+    let (aid, base) = (&env["DINTERO_ACCOUNT_ID"], &env["DINTERO_BASE_URL"]);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let token: Value = http
+        .post(format!("{base}/accounts/{aid}/auth/token"))
+        .basic_auth(&env["DINTERO_CLIENT_ID"], Some(&env["DINTERO_CLIENT_SECRET"]))
+        .json(&json!({"grant_type": "client_credentials", "audience": format!("https://api.dintero.com/v1/accounts/{aid}")}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["access_token"].as_str().expect("token");
+    let products = format!("{base}/accounts/{aid}/products");
+
+    let created = http
+        .post(format!("{products}/catalogs"))
+        .bearer_auth(token)
+        .json(&json!({"catalog_id": "W1"}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    let got = http
+        .get(format!("{products}/catalogs/W1"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.status(), reqwest::StatusCode::NOT_FOUND);
+    let body: Value = got.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "Not Found");
+    let page: Value = http
+        .get(format!(
+            "{products}/catalogs/S23/products?product_name=product%200"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(page["products"].as_array().map(Vec::len), Some(2), "{page}");
+}
+
 #[test]
 fn binary_rejects_bad_arguments() {
     let output = Command::new(env!("CARGO_BIN_EXE_dintero-products-fake"))
@@ -174,4 +261,27 @@ fn binary_rejects_bad_arguments() {
         .expect("run");
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("--seed-products"));
+    let output = Command::new(env!("CARGO_BIN_EXE_dintero-products-fake"))
+        .args(["--port", "0", "--dialect", "update=patch"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--dialect")
+            && stderr.contains("\"update\"")
+            && stderr.contains("replace, merge"),
+        "{stderr}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_dintero-products-fake"))
+        .args(["--port", "0", "--dialect", "update.semantic=merge"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown dialect key \"update.semantic\"")
+            && stderr.contains("update.semantics"),
+        "{stderr}"
+    );
 }

@@ -16,7 +16,14 @@ use std::path::{Path, PathBuf};
 /// use each other could again form a circle), and not the crate root, which sits on top with
 /// `main.rs`. ARCHITECTURE.md draws this, with what each layer owns.
 const LAYERS: &[&[&str]] = &[
-    &["config", "errors", "locks", "paths", "rate_limit"],
+    &[
+        "config",
+        "dialect",
+        "errors",
+        "locks",
+        "paths",
+        "rate_limit",
+    ],
     &["cursors", "ids", "tokens"],
     &["responses", "store"],
     &["faults"],

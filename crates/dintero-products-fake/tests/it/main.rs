@@ -5,6 +5,7 @@ mod auth;
 mod binary;
 mod common;
 mod crud;
+mod dialects;
 mod faults;
 mod layering;
 mod pagination;
