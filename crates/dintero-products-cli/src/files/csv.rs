@@ -70,12 +70,9 @@ impl<R: io::Read> CsvProducts<R> {
     /// short after a CRLF header and counts a lone CR not at all, and Excel on Windows
     /// writes CRLF: so lines are counted from the bytes, by `Lines`.
     fn line_at(&mut self, position: &csv::Position) -> u64 {
-        let starts = &mut self.reader.get_mut().starts;
-        while starts
-            .front()
-            .is_some_and(|start| *start <= position.byte())
-        {
-            starts.pop_front();
+        let ends = &mut self.reader.get_mut().ends;
+        while ends.front().is_some_and(|end| *end < position.byte()) {
+            ends.pop_front();
             self.lines_before += 1;
         }
         self.lines_before + 1
@@ -104,10 +101,9 @@ impl<R: io::Read> CsvProducts<R> {
                 "not valid UTF-8 (save the file as UTF-8)".to_string(),
                 false,
             ),
-            // An I/O error, or anything without a position: reading cannot go on.
+            // An I/O error: reading cannot go on.
             _ => (Place::Row, format!("cannot read further: {error}"), true),
         };
-        let fatal = fatal || error.position().is_none();
         if fatal {
             self.done = true;
         }
@@ -147,17 +143,18 @@ impl<R: io::Read> Iterator for CsvProducts<R> {
     }
 }
 
-/// A reader that notes where each line starts as the bytes pass through: after `\n`, after
-/// `\r\n`, and after a lone `\r` (old Mac files), so line numbers are right for every line
-/// end the `csv` crate accepts. Only the starts not yet asked for are kept (those in the
-/// `csv` crate's read-ahead), so memory stays flat.
+/// A reader that notes where each line ends as the bytes pass through: at its `\r` (alone or
+/// before `\n`), or at a `\n` after no `\r`, the line ends the `csv` crate accepts. A record
+/// that starts after `k` of them is on line `k + 1`; the `csv` crate starts a record after a
+/// CRLF at its `\n`, so a CRLF ends its line at the `\r`. Only the ends not yet counted are
+/// kept (those in the `csv` crate's read-ahead), so memory stays flat.
 pub struct Lines<R> {
     inner: R,
     /// Bytes read so far.
     offset: u64,
-    /// Where the lines after those already counted start, in order.
-    starts: std::collections::VecDeque<u64>,
-    /// A `\r` ended the last read: whether it ends a line depends on the next byte.
+    /// Where the lines not yet counted end, in order.
+    ends: std::collections::VecDeque<u64>,
+    /// Whether the last byte read was a `\r`: a `\n` after it ends no other line.
     after_cr: bool,
 }
 
@@ -166,7 +163,7 @@ impl<R> Lines<R> {
         Self {
             inner,
             offset: 0,
-            starts: std::collections::VecDeque::new(),
+            ends: std::collections::VecDeque::new(),
             after_cr: false,
         }
     }
@@ -175,18 +172,11 @@ impl<R> Lines<R> {
 impl<R: io::Read> io::Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n == 0 && self.after_cr {
-            self.after_cr = false;
-            self.starts.push_back(self.offset);
-        }
-        for (i, byte) in buf[..n].iter().enumerate() {
-            let at = self.offset + i as u64;
-            match (self.after_cr, *byte) {
-                // A line starts after a `\r`, at the next byte even when it is the `\n` of a
-                // CRLF: the `csv` crate ends a record at the `\r` and starts the next there.
-                (true, _) => self.starts.push_back(at),
-                (false, b'\n') => self.starts.push_back(at + 1),
-                (false, _) => {}
+        for (at, byte) in (self.offset..).zip(&buf[..n]) {
+            match byte {
+                b'\r' => self.ends.push_back(at),
+                b'\n' if !self.after_cr => self.ends.push_back(at),
+                _ => {}
             }
             self.after_cr = *byte == b'\r';
         }
@@ -252,8 +242,77 @@ mod tests {
     use dintero_products::{Currency, Field, FieldSet, NewProduct, Price, ProductUpdate, types};
     use proptest::prelude::*;
 
+    /// The rows of `text`, read on a thread that must be done within seconds: a reader broken
+    /// into reading for ever fails the test rather than hanging it.
     fn read(text: &str) -> Result<Vec<Result<Row, RowError>>, CliError> {
-        Ok(CsvProducts::new("t.csv".into(), text.as_bytes())?.collect())
+        read_bytes(text.as_bytes().to_vec())
+    }
+
+    fn read_bytes(bytes: Vec<u8>) -> Result<Vec<Result<Row, RowError>>, CliError> {
+        let (done, rows) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let read = CsvProducts::new("t.csv".into(), bytes.as_slice()).map(Iterator::collect);
+            let _ = done.send(read);
+        });
+        rows.recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("reading a small file did not end: {e}"))
+    }
+
+    #[test]
+    fn a_cell_that_is_not_utf8_is_named_and_the_next_rows_read() {
+        let rows = read_bytes(b"id,name\nA,Bl\xE5b\xE6r\nB,ok\n".to_vec()).unwrap_or_default();
+        let first = rows
+            .first()
+            .and_then(|r| r.as_ref().err())
+            .map(ToString::to_string);
+        assert_eq!(
+            first.as_deref(),
+            Some("t.csv, line 2, column 2 (name): not valid UTF-8 (save the file as UTF-8)")
+        );
+        assert!(
+            matches!(rows.get(1), Some(Ok(row)) if row.id() == "B"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_further_ends_in_one_fatal_error() {
+        struct Failing(bool);
+        impl io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if std::mem::replace(&mut self.0, true) {
+                    return Err(io::Error::other("the disk is gone"));
+                }
+                let header = b"id,name\nA,One\n";
+                buf[..header.len()].copy_from_slice(header);
+                Ok(header.len())
+            }
+        }
+        let rows: Vec<_> = CsvProducts::new("t.csv".into(), Failing(false))
+            .map(Iterator::collect)
+            .unwrap_or_default();
+        let errors: Vec<&RowError> = rows.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(errors.len(), 1, "{rows:?}");
+        assert!(
+            errors[0].fatal && errors[0].message.contains("the disk is gone"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn lines_are_right_far_into_a_file_past_any_read_ahead() {
+        let mut text = String::from("id,name\r\n");
+        for i in 0..5_000 {
+            text.push_str(&format!("P{i},\"Name\r\n{i}\"\r\n"));
+        }
+        text.push_str("LAST,x,y\r\n");
+        let rows = read(&text).unwrap_or_default();
+        let last = rows.last().and_then(|r| r.as_ref().err()).map(|e| e.line);
+        assert_eq!(
+            last,
+            Some(2 + 2 * 5_000),
+            "two lines a row, after the header"
+        );
     }
 
     #[test]

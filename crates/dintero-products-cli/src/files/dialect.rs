@@ -61,8 +61,8 @@ impl Default for Dialect {
 /// The separators a header row is searched for, the default first (it wins a tie).
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
-/// How much of the file's start is searched for the header row's separator.
-const HEADER_BYTES: usize = 64 * 1024;
+/// How much of the file's start (64 KiB) is searched for the header row's separator.
+const HEADER_BYTES: u64 = 65_536;
 
 impl Dialect {
     /// Finds how the CSV file at `path` is written: its encoding (a UTF-16 byte-order mark;
@@ -76,7 +76,7 @@ impl Dialect {
             None => {
                 let mut start = Vec::new();
                 Self::decode(encoding, File::open(path)?)
-                    .take(HEADER_BYTES as u64)
+                    .take(HEADER_BYTES)
                     .read_to_end(&mut start)?;
                 header_delimiter(&start)
             }
@@ -199,7 +199,10 @@ mod tests {
         assert_eq!(header_delimiter(b"id;name;price\r\nA;B,C;1,00\r\n"), b';');
         assert_eq!(header_delimiter(b"id,name,price\nA;B;C;D;E\n"), b',');
         assert_eq!(header_delimiter(b"id\tname\nA\tB\n"), b'\t');
-        assert_eq!(header_delimiter(b"\"a;b\",c\n"), b',');
+        // What is quoted does not count, a line break in it included.
+        assert_eq!(header_delimiter(b"\"a;b;c\",d\n"), b',');
+        assert_eq!(header_delimiter(b"\"a,b,c\";d\n"), b';');
+        assert_eq!(header_delimiter(b"\"a\nb\";c;d\n"), b';');
         assert_eq!(header_delimiter(b"id\n"), b',');
         assert_eq!(header_delimiter(b""), b',');
     }
@@ -221,6 +224,57 @@ mod tests {
         // A character cut short at the very end is no UTF-8.
         assert_eq!(of(b"id\n\xC3"), Some(Encoding::Windows1252));
         assert_eq!(of(b""), Some(Encoding::Utf8));
+    }
+
+    #[test]
+    fn the_scan_stops_at_the_first_byte_that_is_not_utf8() {
+        // Bytes no UTF-8 holds, then a reader that fails: the failure is never reached.
+        let failing_after = |bytes: &'static [u8]| bytes.chain(FailingReader);
+        assert_eq!(
+            encoding_of(failing_after(b"id,name\nA,\xFF\n")).ok(),
+            Some(Encoding::Windows1252)
+        );
+        assert!(
+            encoding_of(failing_after(b"id,name\nA,B\n")).is_err(),
+            "valid so far: read on"
+        );
+    }
+
+    #[test]
+    fn the_note_says_what_is_not_plain_utf8_with_commas() {
+        let note = |delimiter, encoding| {
+            Dialect {
+                delimiter,
+                encoding,
+            }
+            .note("f.csv")
+        };
+        assert_eq!(note(b',', Encoding::Utf8), None);
+        assert_eq!(
+            note(b';', Encoding::Utf8).as_deref(),
+            Some("note: reading f.csv as separated by `;`")
+        );
+        assert_eq!(
+            note(b'\t', Encoding::Windows1252).as_deref(),
+            Some("note: reading f.csv as Windows-1252 (it is not valid UTF-8), separated by tabs")
+        );
+        assert_eq!(
+            note(b',', Encoding::Utf16Le).as_deref(),
+            Some("note: reading f.csv as UTF-16LE")
+        );
+        assert_eq!(
+            note(b',', Encoding::Utf16Be).as_deref(),
+            Some("note: reading f.csv as UTF-16BE")
+        );
+    }
+
+    /// A reader that always fails.
+    struct FailingReader;
+
+    impl Read for FailingReader {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("the disk is gone"))
+        }
     }
 
     proptest! {

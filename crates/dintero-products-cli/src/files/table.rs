@@ -928,6 +928,118 @@ mod tests {
     }
 
     #[test]
+    fn unit_gross_price_errors_say_what_is_wrong() {
+        let error = |amount: &str| {
+            row("id,unit_gross_price,currency", &format!("A|{amount}|NOK"))
+                .err()
+                .unwrap_or_default()
+        };
+        assert!(error("99999999999999999999").ends_with("invalid price \"99999999999999999999\": is more than 100000000000 minor units: a typing slip?"));
+        assert!(
+            error("-99999999999999999999")
+                .ends_with("invalid price \"-99999999999999999999\": must not be negative")
+        );
+        assert!(error("abc").ends_with("\"abc\" is not a whole number of minor units"));
+        assert!(error("12,50").contains("name the column `price`"));
+    }
+
+    #[test]
+    fn stock_cells_set_stock_and_a_replace_makes_them_the_locations() {
+        let merge = row("id,stock:OSL-01,stock:BGO", "A|4|").map(|r| {
+            let stock: Vec<(String, i64)> = r
+                .product
+                .get_stock()
+                .map(|(l, n)| (l.to_string(), n))
+                .collect();
+            (stock, r.product.get_fields().locations.clone())
+        });
+        assert_eq!(
+            merge,
+            Ok((vec![("OSL-01".to_string(), 4)], None)),
+            "an empty cell leaves its location"
+        );
+        let replace = row("id,stock:OSL-01,command", "A|4|REPLACE").map(|r| {
+            let locations = r.product.get_fields().locations.clone().unwrap_or_default();
+            let ids: Vec<_> = locations
+                .iter()
+                .map(|l| {
+                    (
+                        l.location_id.as_ref().map(ToString::to_string),
+                        l.number_of_items_in_storage,
+                    )
+                })
+                .collect();
+            (r.product.get_stock().count(), ids)
+        });
+        assert_eq!(
+            replace,
+            Ok((0, vec![(Some("OSL-01".to_string()), Some(4))]))
+        );
+        let replace_without = row("id,stock:OSL-01,command", "A||REPLACE")
+            .map(|r| r.product.get_fields().locations.clone());
+        assert_eq!(
+            replace_without,
+            Ok(None),
+            "no stock cell: the locations are cleared"
+        );
+        for bad in ["-1", "4.5", "four"] {
+            let error = row("id,stock:OSL-01", &format!("A|{bad}"))
+                .err()
+                .unwrap_or_default();
+            assert!(
+                error.starts_with("t.csv, line 2, column 2 (stock:OSL-01): "),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn number_cells_are_written_as_they_are_and_texts_guarded() {
+        let raw: dintero_products::types::ProductDetails =
+            serde_json::from_value(serde_json::json!({
+                "product_id": "-ID",
+                "product_name": "=1+1",
+                "unit_gross_price": -5,
+                "currency": "NOK",
+            }))
+            .unwrap_or_default();
+        let product = Product::try_from(raw).map_err(|e| e.to_string());
+        let cells = product.map(|p| export_row(&p, &[]).map_err(|e| e.to_string()));
+        let cells = cells.and_then(|c| c).unwrap_or_default();
+        let price = cells.get(2).cloned();
+        assert_eq!(price.as_ref().map(Cell::text), Some("-0.05"));
+        assert_eq!(
+            price.as_ref().map(Cell::is_text),
+            Some(false),
+            "a number is no text to guard"
+        );
+        assert!(cells.first().is_some_and(Cell::is_text));
+        assert!(
+            cells
+                .get(1)
+                .is_some_and(|c| c.is_text() && guard(c.text()) == "'=1+1")
+        );
+    }
+
+    #[test]
+    fn a_header_read_with_the_wrong_separator_says_so() {
+        let hint = "pass --delimiter";
+        let one_cell = Table::from_header("t.csv".into(), 1, ["id;name;price"], true).err();
+        assert!(one_cell.is_some_and(|e| e.to_string().contains(hint)));
+        let tabs = Table::from_header("t.csv".into(), 1, ["id\tname"], true).err();
+        assert!(tabs.is_some_and(|e| e.to_string().contains(hint)));
+        // A misspelt column is no separator problem, nor are several unknown ones.
+        let misspelt = table("id,nmae").err();
+        assert!(
+            misspelt.is_some_and(|e| e.contains("unknown column \"nmae\"") && !e.contains(hint))
+        );
+        let several = Table::from_header("t.csv".into(), 1, ["a;b", "c"], true).err();
+        assert!(several.is_some_and(
+            |e| e.to_string().contains("unknown columns") && !e.to_string().contains(hint)
+        ));
+    }
+
+    #[test]
     fn stock_columns_are_checked_in_the_header() {
         let locations = table("id,stock:OSL-01,Stock:BGO-02").map(|t| {
             t.stock_locations()
