@@ -109,6 +109,16 @@ pub struct GlobalArgs {
     )]
     pub audience: Option<String>,
 
+    /// Findings of `doctor --save FILE`: what rests on a guess about the API follows them
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "DINTERO_API_FACTS",
+        hide_env_values = true
+    )]
+    pub api_facts: Option<PathBuf>,
+
     /// Run against a demo server started in this process, with catalog DEMO (24 products in 4
     /// groups); no account needed, nothing leaves this machine, nothing is kept
     #[arg(long, global = true)]
@@ -131,6 +141,33 @@ pub enum Command {
     /// List, get, delete, export, import and sync the products of a catalog
     #[command(subcommand, arg_required_else_help = true)]
     Products(ProductsCommand),
+    /// Check every guess about Dintero's API against the account: a table of facts
+    #[command(after_help = "\
+Dintero publishes no complete description of the Products API, so this tool and its SDK rest
+on guesses: that a GET of one product exists, how the list filters match, whether an update
+replaces or merges, whether it can change a product's groups, and more. doctor checks each
+guess against the account and prints a table: the fact, what the SDK assumes, what the server
+did, whether it holds.
+
+Read-only by default (lists and GETs). --write adds the write probes, on a test account only
+(T...; a production account is refused whatever the flags): inside a catalog and groups it
+creates with a unique prefix and deletes at the end, also after a failed probe or Ctrl-C.
+It never touches other data.
+
+EXAMPLES
+  dintero-products doctor
+  dintero-products doctor --write --save api-facts.json
+  dintero-products doctor --write --json --record doctor.jsonl
+
+--save FILE keeps the findings; give them to the SDK (DINTERO_API_FACTS=FILE, or the SDK's
+ClientBuilder::api_facts) and what rests on a guess follows what was found. --record FILE
+writes every request and response as JSON Lines, without the secret or any token: send it
+with the table when a fact does not hold.
+
+EXIT STATUS
+  0 every fact holds (or was not checked); 1 a fact does not hold; 2 the doctor could not
+  run (credentials, --write on a production account).")]
+    Doctor(DoctorArgs),
     /// Print a shell completion script
     #[command(after_help = "\
 EXAMPLES
@@ -142,6 +179,26 @@ EXAMPLES
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also probe writes, on a test account, in a catalog and groups of its own
+    #[arg(long)]
+    pub write: bool,
+    /// Print one JSON object: {"<fact>": {"assumed", "observed", "holds"}, ...}
+    #[arg(long)]
+    pub json: bool,
+    /// Save the findings to FILE, for the SDK's api_facts (DINTERO_API_FACTS)
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Write every request and response to FILE as JSON Lines, secrets and tokens removed
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// The prefix of what --write creates (default: DOCTOR-<time>-<random>)
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
 }
 
 /// `catalogs ...`

@@ -3,7 +3,7 @@
 
 use crate::cli::GlobalArgs;
 use crate::error::CliError;
-use dintero_products::{Client, Secret};
+use dintero_products::{ApiFacts, Client, ClientBuilder, Secret};
 use dintero_products_fake::{DEMO_CATALOG_ID, FakeServer};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -105,9 +105,27 @@ pub(crate) async fn connect(global: &GlobalArgs, env: &Env) -> Result<Connection
         builder = builder.audience(audience);
     }
     Ok(Connection {
-        client: builder.build()?,
+        client: with_facts(builder, global)?.build()?,
         _demo: None,
     })
+}
+
+/// `builder` given the findings of `--api-facts FILE` (or `DINTERO_API_FACTS`), if any.
+fn with_facts(builder: ClientBuilder, global: &GlobalArgs) -> Result<ClientBuilder, CliError> {
+    let Some(path) = global
+        .api_facts
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+    else {
+        return Ok(builder);
+    };
+    let facts = ApiFacts::load(path).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot use the API facts {} (--api-facts, DINTERO_API_FACTS): {e}",
+            path.display()
+        ))
+    })?;
+    Ok(builder.api_facts(facts))
 }
 
 /// A setting's value; a blank one counts as unset, since an exported `DINTERO_BASE_URL=` (say)
@@ -152,12 +170,12 @@ async fn demo(global: &GlobalArgs) -> Result<Connection, CliError> {
     crate::output::note(&format!(
         "demo: an in-memory Dintero server in this process, account {account}, catalog {DEMO_CATALOG_ID} (24 products); nothing is kept"
     ));
-    let client = Client::builder()
+    let builder = Client::builder()
         .account_id(account)
         .client_credentials(fake.client_id(), fake.client_secret())
         .base_url(fake.base_url())
-        .user_agent(USER_AGENT)
-        .build()?;
+        .user_agent(USER_AGENT);
+    let client = with_facts(builder, global)?.build()?;
     Ok(Connection {
         client,
         _demo: Some(fake),

@@ -45,6 +45,10 @@ pub enum CliError {
     #[error(transparent)]
     Api(#[from] dintero_products::Error),
 
+    /// The doctor could not run: `--write` on a production account, a bad prefix, or an API
+    /// it could not use (its partial table is printed first).
+    #[error(transparent)]
+    Doctor(#[from] dintero_products::DoctorError),
     /// The work could not be done as asked, such as a sync whose file changed while it was
     /// being read; nothing more was sent.
     #[error("{0}")]
@@ -57,7 +61,7 @@ impl CliError {
     /// the rest (a request or the work failed).
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::Input { .. } => EXIT_USAGE,
+            CliError::Usage(_) | CliError::Input { .. } | CliError::Doctor(_) => EXIT_USAGE,
             CliError::Api(e) if e.is_config() || e.is_invalid_input() => EXIT_USAGE,
             CliError::Api(e)
                 if e.is_auth()

@@ -23,6 +23,7 @@
 //!   products sync   --catalog C FILE [--format csv|xlsx|jsonl] [--delimiter SEP] [--dry-run]
 //!                   [--allow-recreate] [--yes] [--prune] [--max-deletes N|N%] [--journal FILE]
 //!                   [--report FILE] [--concurrency N]
+//!   doctor [--write] [--json] [--save FILE] [--record FILE] [--prefix PREFIX]
 //!   completions bash|zsh|fish|elvish|powershell
 //! ```
 //!

@@ -208,6 +208,14 @@ impl TokenSource {
         })
     }
 
+    /// The request this source sends for a new token, built and not sent, and the audience it
+    /// names: for the doctor, which must see the token endpoint's answer as it is, and sends it
+    /// exactly as the client would. `None` for a static bearer token.
+    pub(crate) fn token_request(&self) -> Option<(reqwest::RequestBuilder, &str)> {
+        let fetcher = self.fetcher.as_ref()?;
+        Some((fetcher.request(), fetcher.audience.as_str()))
+    }
+
     /// Whether a rejected token can be replaced by a new one.
     pub(crate) fn can_renew(&self) -> bool {
         self.fetcher.is_some()
@@ -310,16 +318,21 @@ impl Fetcher {
         }
     }
 
-    async fn fetch_once(&self) -> Result<Token, AuthError> {
-        let span = tracing::debug_span!("dintero_products.token", status = tracing::field::Empty);
-        let response = self
-            .http
+    /// The token request, built and not sent.
+    fn request(&self) -> reqwest::RequestBuilder {
+        self.http
             .post(&self.token_url)
             .basic_auth(&self.client_id, Some(self.client_secret.expose()))
             .json(&serde_json::json!({
                 "grant_type": "client_credentials",
                 "audience": self.audience,
             }))
+    }
+
+    async fn fetch_once(&self) -> Result<Token, AuthError> {
+        let span = tracing::debug_span!("dintero_products.token", status = tracing::field::Empty);
+        let response = self
+            .request()
             .send()
             .instrument(span.clone())
             .await

@@ -2,6 +2,7 @@
 
 use crate::auth::{Credentials, Secret, TokenEndpoint, TokenSource};
 use crate::body::DEFAULT_MAX_BODY_BYTES;
+use crate::doctor::{ApiFacts, Fact};
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{AccountId, CatalogId, IntoChecked};
 use crate::limiter::RateLimiter;
@@ -13,7 +14,8 @@ use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 /// Where the API lives.
@@ -50,6 +52,23 @@ struct Inner {
     account: AccountId,
     tokens: Arc<TokenSource>,
     base_url: String,
+    facts: Option<ApiFacts>,
+    /// The `GET` routes the facts said exist and that answered as missing: one bit per
+    /// route ([`route_bit`]). Shared by clones, so a stale fact costs one extra request per
+    /// client, not one per call.
+    routes_gone: AtomicU8,
+}
+
+/// Facts for a client given none: every behaviour on the SDK's safe assumptions.
+static NO_FACTS: LazyLock<ApiFacts> = LazyLock::new(ApiFacts::default);
+
+fn route_bit(route: Fact) -> u8 {
+    match route {
+        Fact::RouteGetCatalog => 1,
+        Fact::RouteGetGroup => 2,
+        Fact::RouteGetProduct => 4,
+        _ => 0,
+    }
 }
 
 impl fmt::Debug for Client {
@@ -60,6 +79,7 @@ impl fmt::Debug for Client {
             .field("tokens", &self.inner.tokens)
             .field("retry", &self.retry)
             .field("limiter", &self.limiter)
+            .field("api_facts", &self.inner.facts.is_some())
             .finish()
     }
 }
@@ -71,7 +91,8 @@ impl Client {
     }
 
     /// A client configured from the environment: `DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID`,
-    /// `DINTERO_CLIENT_SECRET`, and optionally `DINTERO_BASE_URL` and `DINTERO_AUDIENCE`.
+    /// `DINTERO_CLIENT_SECRET`, and optionally `DINTERO_BASE_URL`, `DINTERO_AUDIENCE` and
+    /// `DINTERO_API_FACTS` (see [`ClientBuilder::from_env`]).
     pub fn from_env() -> Result<Client> {
         ClientBuilder::from_env().build()
     }
@@ -131,6 +152,46 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// The facts this client was given ([`ClientBuilder::api_facts`], `DINTERO_API_FACTS`);
+    /// `None` when it was given none and every behaviour rests on the SDK's assumptions.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dintero_products::{ApiFacts, Client, Fact};
+    ///
+    /// let client = Client::builder()
+    ///     .account_id("T12345678")
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .api_facts(ApiFacts::load("api-facts.json")?)
+    ///     .build()?;
+    /// let facts = client.api_facts().expect("given above");
+    /// println!("update.groups: {:?}", facts.observed_str(Fact::UpdateGroups));
+    /// # Ok(()) }
+    /// ```
+    pub fn api_facts(&self) -> Option<&ApiFacts> {
+        self.inner.facts.as_ref()
+    }
+
+    /// The facts that decide the behaviours resting on a guess: the ones given, else none.
+    pub(crate) fn facts(&self) -> &ApiFacts {
+        self.inner.facts.as_ref().unwrap_or(&NO_FACTS)
+    }
+
+    /// Whether to get one object by the `GET` route of `route` (a `route.get_*` fact): the
+    /// facts say it exists, and it has not answered as missing since.
+    pub(crate) fn uses_get_route(&self, route: Fact) -> bool {
+        self.facts().route_exists(route)
+            && self.inner.routes_gone.load(Ordering::Relaxed) & route_bit(route) == 0
+    }
+
+    /// The `GET` route of `route` answered as missing though the facts say it exists: the
+    /// facts are stale there, and this client (its clones too) goes back to the list.
+    pub(crate) fn route_gone(&self, route: Fact) {
+        self.inner
+            .routes_gone
+            .fetch_or(route_bit(route), Ordering::Relaxed);
+    }
+
     /// The account's catalogs.
     pub fn catalogs(&self) -> Catalogs {
         Catalogs::new(self.clone())
@@ -152,6 +213,12 @@ impl Client {
     /// generated error type.
     pub fn raw(&self) -> &dintero_products_client::Client {
         &self.inner.raw
+    }
+
+    /// The token source, for the doctor's probes: they send their own requests, with this
+    /// client's credentials.
+    pub(crate) fn tokens(&self) -> &TokenSource {
+        &self.inner.tokens
     }
 
     /// Runs one generated call with authentication, the 401 renewal, retries and tracing.
@@ -186,6 +253,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     max_body_bytes: Option<usize>,
     allow_http: bool,
+    api_facts: Option<Result<ApiFacts, Error>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -195,21 +263,43 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("audience", &self.audience)
+            .field("api_facts", &self.api_facts.as_ref().map(|f| f.is_ok()))
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
     /// A builder with what the environment sets: `DINTERO_ACCOUNT_ID`, `DINTERO_CLIENT_ID` and
-    /// `DINTERO_CLIENT_SECRET`, and, when set, `DINTERO_BASE_URL` and `DINTERO_AUDIENCE`. A
-    /// variable that is missing or empty is reported by [`build`](Self::build) (unless a later
-    /// setter supplies the value).
+    /// `DINTERO_CLIENT_SECRET`, and, when set, `DINTERO_BASE_URL`, `DINTERO_AUDIENCE` and
+    /// `DINTERO_API_FACTS` (the path of a file saved by [`ApiFacts::save`], read now; see
+    /// [`api_facts`](Self::api_facts)). A variable that is missing or empty is reported by
+    /// [`build`](Self::build) (unless a later setter supplies the value), and so is a facts
+    /// file that cannot be read or is not saved facts, naming the file and the variable.
     pub fn from_env() -> ClientBuilder {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// [`from_env`](Self::from_env) over any source of variables.
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> ClientBuilder {
+    /// [`from_env`](Self::from_env) over any source of variables: for a program that reads
+    /// its settings elsewhere, or a test (the process's environment is shared by every
+    /// thread).
+    ///
+    /// ```
+    /// use dintero_products::ClientBuilder;
+    /// use std::collections::HashMap;
+    ///
+    /// let vars = HashMap::from([
+    ///     ("DINTERO_ACCOUNT_ID", "T12345678"),
+    ///     ("DINTERO_CLIENT_ID", "id"),
+    ///     ("DINTERO_CLIENT_SECRET", "secret"),
+    ///     ("DINTERO_API_FACTS", "/no/such/api-facts.json"),
+    /// ]);
+    /// let error = ClientBuilder::from_vars(|name| vars.get(name).map(|v| v.to_string()))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("DINTERO_API_FACTS"), "{error}");
+    /// assert!(error.to_string().contains("/no/such/api-facts.json"), "{error}");
+    /// ```
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> ClientBuilder {
         let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut builder = Client::builder();
         if let Some(account) = var("DINTERO_ACCOUNT_ID") {
@@ -224,7 +314,47 @@ impl ClientBuilder {
         if let Some(audience) = var("DINTERO_AUDIENCE") {
             builder = builder.audience(audience);
         }
+        if let Some(path) = var("DINTERO_API_FACTS") {
+            builder.api_facts = Some(load_facts(&path));
+        }
         builder
+    }
+
+    /// What a [doctor](Client::doctor) found on this account, so that the behaviours that
+    /// rest on a guess follow what was observed rather than the SDK's safe assumptions:
+    ///
+    /// - `update.groups` observed `"applied"`: a product's groups change by an update. A
+    ///   sync plans such a change as an [`Action::Update`](crate::Action::Update) (no
+    ///   recreate, no consent), and upsert applies them (nothing
+    ///   [not applied](crate::Written::not_applied)).
+    /// - `route.get_product`, `route.get_group`, `route.get_catalog` observed `true`: `get`
+    ///   sends one `GET` to the object's route instead of reading a list. Should the route
+    ///   answer `404` or `405` all the same, the list decides (a missing route is not a
+    ///   missing object), and when the list has the object the client stops using that route.
+    /// - `filter.product_id`, `filter.group_id` observed `"exact"`: a `get` through the list
+    ///   takes the first page's answer and reads no further pages (were the filter to match
+    ///   more than whole ids after all, an object past that page would be reported missing).
+    ///
+    /// Any other value, a fact skipped or absent, and a client given no facts: the SDK's
+    /// assumptions, as without this call. Facts describe one account's API when the doctor
+    /// ran; run it again when the API may have changed.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dintero_products::{ApiFacts, Client};
+    ///
+    /// // Once, on a test account: `client.doctor().write(true).run().await?.facts().save(..)`.
+    /// let client = Client::builder()
+    ///     .account_id("T12345678")
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .api_facts(ApiFacts::load("api-facts.json")?)
+    ///     .build()?;
+    /// let chair = client.products("S23").get("Stol22").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn api_facts(mut self, facts: ApiFacts) -> Self {
+        self.api_facts = Some(Ok(facts));
+        self
     }
 
     /// The account to work on: `T` or `P` followed by 8 digits.
@@ -331,6 +461,7 @@ impl ClientBuilder {
         let base_url = self
             .base_url
             .unwrap_or_else(|| parse_base_url(DEFAULT_BASE_URL))?;
+        let facts = self.api_facts.transpose()?;
         check_scheme(&base_url, self.allow_http)?;
         let http = match self.http {
             Some(http) => http,
@@ -374,11 +505,32 @@ impl ClientBuilder {
                 account,
                 tokens,
                 base_url,
+                facts,
+                routes_gone: AtomicU8::new(0),
             }),
             retry,
             limiter: None,
         })
     }
+}
+
+/// The facts of the file `DINTERO_API_FACTS` names, or a configuration error naming both and
+/// saying what is wrong (the whole chain: the I/O or JSON error is what tells).
+fn load_facts(path: &str) -> Result<ApiFacts> {
+    ApiFacts::load(path).map_err(|error| {
+        let mut why = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            why = format!("{why}: {cause}");
+            source = cause.source();
+        }
+        Error::Config {
+            message: format!(
+                "DINTERO_API_FACTS names {path:?}, which cannot be used as saved API facts (a file written by `ApiFacts::save`): {why}"
+            ),
+            source: Some(Box::new(error)),
+        }
+    })
 }
 
 /// The base URL without a trailing slash; never echoes credentials it may hold.
@@ -529,7 +681,7 @@ mod tests {
                 "https://proxy.example/v1/accounts/P00000001",
             ),
         ]);
-        let client = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string()))
+        let client = ClientBuilder::from_vars(|name| vars.get(name).map(|v| v.to_string()))
             .build()
             .unwrap();
         assert_eq!(client.account_id().as_str(), "P00000001");
@@ -541,16 +693,95 @@ mod tests {
         );
         assert!(!shown.contains("\"secret\""), "{shown}");
 
-        let err = ClientBuilder::from_lookup(|name| {
+        let err = ClientBuilder::from_vars(|name| {
             (name == "DINTERO_ACCOUNT_ID").then(|| "T12345678".to_string())
         })
         .build()
         .unwrap_err();
         assert!(err.to_string().contains("DINTERO_CLIENT_ID"), "{err}");
-        let err = ClientBuilder::from_lookup(|_| Some("  ".into()))
+        let err = ClientBuilder::from_vars(|_| Some("  ".into()))
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("DINTERO_ACCOUNT_ID"), "{err}");
+    }
+
+    #[test]
+    fn the_environment_names_a_facts_file_and_a_bad_one_is_a_configuration_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("api-facts.json");
+        std::fs::write(
+            &good,
+            r#"{"update.groups": {"assumed": "ignored", "observed": "applied", "holds": false}}"#,
+        )
+        .unwrap();
+        let not_json = dir.path().join("not-json.json");
+        std::fs::write(&not_json, "update.groups=applied").unwrap();
+        let wrong_shape = dir.path().join("wrong-shape.json");
+        std::fs::write(&wrong_shape, r#"{"update.groups": {"holds": "no"}}"#).unwrap();
+        let missing = dir.path().join("missing.json");
+        let builder = |facts: Option<&std::path::Path>| {
+            let facts = facts.map(|p| p.display().to_string());
+            ClientBuilder::from_vars(move |name| match name {
+                "DINTERO_ACCOUNT_ID" => Some("T12345678".into()),
+                "DINTERO_CLIENT_ID" => Some("id".into()),
+                "DINTERO_CLIENT_SECRET" => Some("secret".into()),
+                "DINTERO_API_FACTS" => facts.clone(),
+                _ => None,
+            })
+        };
+
+        let client = builder(Some(&good)).build().unwrap();
+        let facts = client.api_facts().expect("read from the file");
+        assert!(facts.update_applies_groups());
+        assert!(client.facts().update_applies_groups());
+        assert!(builder(None).build().unwrap().api_facts().is_none());
+        assert!(
+            !builder(None)
+                .build()
+                .unwrap()
+                .facts()
+                .update_applies_groups()
+        );
+
+        for (path, says) in [
+            (&missing, "could not read"),
+            (&not_json, "not JSON"),
+            (&wrong_shape, "update.groups"),
+        ] {
+            let err = builder(Some(path)).build().unwrap_err();
+            let shown = err.to_string();
+            assert!(matches!(err, Error::Config { .. }), "{err:?}");
+            assert!(shown.contains("DINTERO_API_FACTS"), "{shown}");
+            assert!(shown.contains(&path.display().to_string()), "{shown}");
+            assert!(shown.contains(says), "{shown}");
+        }
+        // A later setter supplies the value, as for every other variable.
+        let client = builder(Some(&missing))
+            .api_facts(ApiFacts::default())
+            .build()
+            .unwrap();
+        assert_eq!(client.api_facts(), Some(&ApiFacts::default()));
+    }
+
+    #[test]
+    fn a_route_found_gone_is_not_used_again_by_any_clone() {
+        let facts = ApiFacts::from_json(
+            r#"{"route.get_product": {"assumed": true, "observed": true, "holds": true},
+                "route.get_group": {"assumed": true, "observed": false, "holds": false}}"#,
+        )
+        .unwrap();
+        let client = Client::builder()
+            .account_id("T12345678")
+            .bearer_token("token")
+            .api_facts(facts)
+            .build()
+            .unwrap();
+        assert!(client.uses_get_route(Fact::RouteGetProduct));
+        assert!(!client.uses_get_route(Fact::RouteGetGroup));
+        assert!(!client.uses_get_route(Fact::RouteGetCatalog));
+        let clone = client.with_retry_policy(RetryPolicy::none());
+        clone.route_gone(Fact::RouteGetProduct);
+        assert!(!client.uses_get_route(Fact::RouteGetProduct));
     }
 
     #[test]

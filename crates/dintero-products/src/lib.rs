@@ -73,6 +73,12 @@
 //!   (`"1 499,00 NOK"`); [`Product::stock`] and [`Product::stock_at`] answer stock questions.
 //! - **Tracing.** Each HTTP attempt is a `dintero_products.request` span with the operation, the
 //!   method, the attempt number, the status and the duration.
+//! - **Guesses checked, and then used.** [`Client::doctor`] checks on a real account what the
+//!   SDK assumes of the API ([`Fact`]); its findings, saved ([`ApiFacts::save`]) and given to a
+//!   client ([`ClientBuilder::api_facts`], or `DINTERO_API_FACTS`), let the behaviours resting
+//!   on a guess follow what was observed: groups changed by an update rather than a recreate,
+//!   `get` by the object's route, an exact id filter read one page deep. Without them, the
+//!   safe assumptions.
 //!
 //! # Pagination
 //!
@@ -110,6 +116,7 @@ mod auth;
 mod body;
 mod bulk;
 mod client;
+mod doctor;
 mod error;
 mod fields;
 mod ids;
@@ -128,6 +135,10 @@ pub use bulk::{
 };
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL};
 pub use dintero_products_client::LocationId;
+pub use doctor::{
+    ApiFacts, Doctor, DoctorCleanup, DoctorError, DoctorReport, Fact, FactsError, Finding,
+    Leftover, UnknownFact,
+};
 pub use error::{ApiError, AuthError, BoxError, Error, InvalidInput, Result};
 pub use fields::{Field, FieldSet};
 pub use ids::{

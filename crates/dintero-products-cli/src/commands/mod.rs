@@ -1,5 +1,6 @@
 //! What each command does, on top of the SDK.
 
+mod doctor;
 mod export;
 mod import;
 mod job;
@@ -33,6 +34,7 @@ pub(crate) async fn execute(cli: Cli, env: &Env) -> Result<Status, CliError> {
         Command::Catalogs(command) => resources::catalogs(client, command).await,
         Command::Groups(command) => resources::groups(client, command).await,
         Command::Products(command) => resources::products(client, command, mode).await,
+        Command::Doctor(args) => doctor::doctor(client, args).await,
         Command::Completions { .. } => Ok(Status::Success),
     }
 }

@@ -48,6 +48,7 @@ impl Fake {
             "DINTERO_CLIENT_SECRET",
             "DINTERO_BASE_URL",
             "DINTERO_AUDIENCE",
+            "DINTERO_API_FACTS",
         ] {
             cmd.env_remove(name);
         }

@@ -3,5 +3,6 @@
 
 mod cli;
 mod csv_round_trip;
+mod doctor;
 mod spreadsheets;
 mod xlsx;

@@ -1,10 +1,11 @@
 //! Catalogs: `client.catalogs()`.
 
-use super::handle::{Paged, page_of};
+use super::handle::{Paged, get_one, page_of};
 use super::sealed::Ops;
 use super::{Resource, Written};
 use crate::bulk::BulkWriter;
 use crate::client::Client;
+use crate::doctor::Fact;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{CatalogId, Cursor, IntoChecked, PageSize};
 use crate::pagination::{ListOperation, ListRequest, Page};
@@ -53,11 +54,27 @@ impl Catalogs {
         ListRequest::new(self.client.clone(), ListCatalogs)
     }
 
-    /// One catalog: the list walked until it turns up (there is no documented get).
+    /// One catalog: by its route when the facts say it exists, else the list walked until it
+    /// turns up (there is no documented get, and the list has no filter).
     async fn find(&self, id: &CatalogId) -> Result<Catalog> {
-        self.list()
-            .find("catalog", id.as_str(), |c| c.id() == id.as_str())
+        let c = &self.client;
+        let by_route = || async move {
+            c.call(|| {
+                c.raw()
+                    .get_catalog()
+                    .aid(c.account_id())
+                    .catalog_id(id)
+                    .send()
+            })
             .await
+            .and_then(Catalog::from_raw)
+        };
+        let by_list = || {
+            self.list().find("catalog", id.as_str(), |catalog| {
+                catalog.id() == id.as_str()
+            })
+        };
+        get_one(c, Fact::RouteGetCatalog, by_route, by_list).await
     }
 }
 
@@ -70,7 +87,7 @@ super::handle::handle_methods! {
         id: CatalogId,
         new: NewCatalog,
         update: CatalogUpdate,
-        get: "Uses Dintero's documented *Catalogs collection* (`aid_catalogs_get`), walking it until the catalog turns up: a get-one-catalog operation appears nowhere in Dintero's published reference. (The generated `raw().get_catalog()` still calls `GET .../catalogs/{catalog_id}`, an unseen route.)",
+        get: "Uses Dintero's documented *Catalogs collection* (`aid_catalogs_get`), walking it until the catalog turns up: a get-one-catalog operation appears nowhere in Dintero's published reference. With [`ApiFacts`](crate::ApiFacts) that saw `GET .../catalogs/{catalog_id}` exist (`route.get_catalog`), one `GET` of that route instead; see [`ClientBuilder::api_facts`](crate::ClientBuilder::api_facts).",
         create: "Dintero's *Create new catalog* (`aid_catalogs_post`)",
         replace: "Dintero's *Update catalog* (`aid_catalogs_put`)",
         delete: "Dintero's *Delete catalog*, which deletes **all its products** too",

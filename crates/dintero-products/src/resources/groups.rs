@@ -1,10 +1,11 @@
 //! Product groups: `client.groups()`.
 
-use super::handle::{Paged, page_of};
+use super::handle::{Paged, find_listed, get_one, page_of};
 use super::sealed::Ops;
 use super::{Resource, Written};
 use crate::bulk::BulkWriter;
 use crate::client::Client;
+use crate::doctor::Fact;
 use crate::error::{Error, InvalidInput, Result};
 use crate::ids::{Cursor, GroupId, IntoChecked, PageSize};
 use crate::pagination::{ListOperation, ListRequest, Page};
@@ -41,12 +42,21 @@ impl Groups {
         ListRequest::new(self.client.clone(), ListGroups::default())
     }
 
-    /// One group: the list filtered by its id, whatever else the filter matches.
+    /// One group: by its route when the facts say it exists, else the list filtered by its
+    /// id, whatever else the filter matches.
     async fn find(&self, id: &GroupId) -> Result<Group> {
-        self.list()
-            .group_id(id)
-            .find("group", id.as_str(), |g| g.id() == id.as_str())
-            .await
+        let c = &self.client;
+        let by_route = || async move {
+            c.call(|| c.raw().get_group().aid(c.account_id()).group_id(id).send())
+                .await
+                .and_then(Group::from_raw)
+        };
+        let by_list = || {
+            let list = self.list().group_id(id);
+            let is_it = |g: &Group| g.id() == id.as_str();
+            find_listed(c, list, Fact::FilterGroupId, "group", id.as_str(), is_it)
+        };
+        get_one(c, Fact::RouteGetGroup, by_route, by_list).await
     }
 }
 
@@ -59,7 +69,7 @@ super::handle::handle_methods! {
         id: GroupId,
         new: NewGroup,
         update: GroupUpdate,
-        get: "Uses Dintero's documented *Group collection* with its `group_id` filter (a get-one-group operation appears nowhere in Dintero's published reference); whatever the filter matches, only the group with exactly this id is returned. (The generated `raw().get_group()` still calls `GET .../groups/{group_id}`, an unseen route.)",
+        get: "Uses Dintero's documented *Group collection* with its `group_id` filter (a get-one-group operation appears nowhere in Dintero's published reference); whatever the filter matches, only the group with exactly this id is returned. With [`ApiFacts`](crate::ApiFacts) that saw `GET .../groups/{group_id}` exist (`route.get_group`), one `GET` of that route instead; with facts that saw the filter match whole ids (`filter.group_id` `exact`), only the list's first page is read. See [`ClientBuilder::api_facts`](crate::ClientBuilder::api_facts).",
         create: "Dintero's *Create new group*",
         replace: "Dintero's *Update group* (`aid_group_put`)",
         delete: "Dintero's *Delete group*",

@@ -6,10 +6,14 @@
 //! its list filters, and the few methods only it has. A new operation common to all resources
 //! is a method of [`handle_methods!`] over a new `Ops` function: two places.
 
-use crate::error::Result;
+use crate::client::Client;
+use crate::doctor::Fact;
+use crate::error::{Error, Result};
 use crate::ids::{Cursor, PageSize};
-use crate::pagination::Page;
+use crate::pagination::{ListOperation, ListRequest, Page};
 use dintero_products_client::builder;
+use reqwest::StatusCode;
+use std::future::Future;
 
 /// The methods every handle has. Each resource module calls it once with what its docs need:
 /// `what` (`"product"`), the handle expression of the examples, a create body for them, and the
@@ -194,4 +198,73 @@ pub(super) fn page_of<Raw, T>(
         items.push(wrap(raw)?);
     }
     Ok(Page::new(items, next))
+}
+
+/// One object by its `GET` route when the client's facts say the route exists (`route`, a
+/// `route.get_*` fact): one request. Otherwise, and when the route answers `404` or `405`
+/// all the same, `by_list` (today's way, through a documented list) decides: a route the
+/// facts wrongly said exists answers as an unknown path does, and that is no proof that the
+/// object is missing. When the list then has the object, the route is taken to be gone and
+/// the client stops trying it.
+pub(super) async fn get_one<T, R, L>(
+    client: &Client,
+    route: Fact,
+    by_route: impl FnOnce() -> R,
+    by_list: impl FnOnce() -> L,
+) -> Result<T>
+where
+    R: Future<Output = Result<T>>,
+    L: Future<Output = Result<T>>,
+{
+    if !client.uses_get_route(route) {
+        return by_list().await;
+    }
+    let status = match by_route().await {
+        Err(Error::Api(e)) if route_missing(e.status) => e.status,
+        answered => return answered,
+    };
+    let listed = by_list().await;
+    // A 405 is the route's absence whatever the object; a 404 is only when the list has it.
+    if listed.is_ok() || status == StatusCode::METHOD_NOT_ALLOWED {
+        tracing::warn!(
+            fact = route.name(),
+            "the saved API facts say this GET route exists, and it answered as missing: using the list instead from now on; run the doctor again"
+        );
+        client.route_gone(route);
+    }
+    listed
+}
+
+fn route_missing(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+    )
+}
+
+/// One object through a list filtered by its id (`filter`, a `filter.*` fact). When the
+/// client's facts say the filter matches whole ids, the first page holds the object or
+/// nothing does: one request, even for an id that is a prefix of many. Otherwise the filter
+/// may match by prefix, or ignore the id, so the list is read on until the object turns up
+/// ([`ListRequest::find`]). The facts are taken at their word: should the filter have come to
+/// match more since, an object past the first page of matches is reported missing.
+pub(super) async fn find_listed<Op: ListOperation>(
+    client: &Client,
+    list: ListRequest<Op>,
+    filter: Fact,
+    what: &'static str,
+    id: &str,
+    is_it: impl Fn(&Op::Item) -> bool,
+) -> Result<Op::Item> {
+    if !client.facts().filter_is_exact(filter) {
+        return list.find(what, id, is_it).await;
+    }
+    let page = list.limit(PageSize::MAX).send().await?;
+    page.into_items()
+        .into_iter()
+        .find(is_it)
+        .ok_or_else(|| Error::NotFound {
+            what,
+            id: id.to_string(),
+        })
 }

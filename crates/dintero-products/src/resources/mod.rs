@@ -49,8 +49,16 @@ pub(crate) mod sealed {
     /// What the generic jobs need of an object as fetched.
     pub trait Object {
         type Update;
-        /// Its writable fields: what a replace must send to keep it.
-        fn to_update(&self) -> Self::Update;
+        /// Its writable fields: what a replace through `client` must send to keep it (a
+        /// product's groups too, when `client`'s facts say an update applies them).
+        fn writable(&self, client: &Client) -> Self::Update;
+        /// What `sent`, the update written, asked that this object, as the write returned
+        /// it, does not hold: a product's groups, when the API took the update and dropped
+        /// them (facts that said it applies them no longer hold).
+        fn not_taken(&self, sent: &Self::Update) -> FieldSet {
+            let _ = sent;
+            FieldSet::EMPTY
+        }
     }
 
     /// What the generic jobs need of a create body.
@@ -67,10 +75,11 @@ pub(crate) mod sealed {
         /// [`NewProduct::get_managed_fields`](crate::NewProduct::get_managed_fields); for the others,
         /// the fields it sets); the others stay.
         fn merge_into(&self, update: &mut Self::Update);
-        /// What this body manages that an update of `current` cannot apply (a product's
-        /// groups, when they differ from `current`'s).
-        fn not_applied_to(&self, current: &Self::Item) -> FieldSet {
-            let _ = current;
+        /// What this body manages that `update`, the update of `current` it was merged
+        /// into, cannot apply (a product's groups, when they differ from `current`'s and the
+        /// update cannot carry them).
+        fn not_applied_to(&self, current: &Self::Item, update: &Self::Update) -> FieldSet {
+            let _ = (current, update);
             FieldSet::EMPTY
         }
     }
@@ -166,8 +175,10 @@ pub enum Written<T> {
     Recreated(T),
     /// The object existed, and not all that was asked could be written: the API cannot
     /// change `not_applied` on an existing object (a product's groups: see
-    /// [`Write::recreate`](crate::Write::recreate) for the way that can). The rest was
-    /// written, when `changed`.
+    /// [`Write::recreate`](crate::Write::recreate) for the way that can, and
+    /// [`ClientBuilder::api_facts`](crate::ClientBuilder::api_facts) for an API seen to apply
+    /// them by an update; or the update carried them and the API returned the object
+    /// without them). The rest was written, when `changed`.
     PartlyApplied {
         /// The object as the API last returned it.
         item: T,
@@ -246,16 +257,15 @@ pub(crate) async fn modify<R: Resource>(
     change: impl FnOnce(&mut R::Update) -> Result<(), crate::BoxError>,
 ) -> Result<Written<R::Item>> {
     let current = resource.get_item(id).await?;
-    let before = current.to_update();
+    let before = current.writable(resource.client());
     let mut update = before.clone();
     change(&mut update).map_err(Error::from_change)?;
     if update == before {
         return Ok(Written::Unchanged(current));
     }
-    resource
-        .replace_item(id, update)
-        .await
-        .map(Written::Updated)
+    let item = resource.replace_item(id, update.clone()).await?;
+    let not_applied = item.not_taken(&update);
+    Ok(Written::kept_or_updated(item, true, not_applied))
 }
 
 /// Creates `new`, or, when its id exists, sets the fields `new` sets and keeps the others.
@@ -275,15 +285,18 @@ pub(crate) async fn upsert<R: Resource>(resource: &R, new: R::New) -> Result<Wri
         round += 1;
         let error = match resource.get_item(&id).await {
             Ok(current) => {
-                let not_applied = new.not_applied_to(&current);
-                let before = current.to_update();
+                let before = current.writable(resource.client());
                 let mut update = before.clone();
                 new.merge_into(&mut update);
+                let not_applied = new.not_applied_to(&current, &update);
                 if update == before {
                     return Ok(Written::kept_or_updated(current, false, not_applied));
                 }
-                match resource.replace_item(&id, update).await {
-                    Ok(item) => return Ok(Written::kept_or_updated(item, true, not_applied)),
+                match resource.replace_item(&id, update.clone()).await {
+                    Ok(item) => {
+                        let not_applied = not_applied | item.not_taken(&update);
+                        return Ok(Written::kept_or_updated(item, true, not_applied));
+                    }
                     Err(e) if e.is_not_found() => e, // deleted meanwhile: create it
                     Err(e) => return Err(e),
                 }

@@ -221,7 +221,7 @@ macro_rules! named_resource {
 
         impl super::sealed::Object for $Object {
             type Update = $Update;
-            fn to_update(&self) -> $Update {
+            fn writable(&self, _: &Client) -> $Update {
                 $Object::to_update(self)
             }
         }

@@ -12,7 +12,10 @@
 //!   `groups`): such a *recreate* is shown apart and happens only with consent
 //!   ([`CatalogSync::allow_recreate`] or [`Plan::approve`]). Its product's full body is written
 //!   to a [`Journal`] before the delete; when the create fails the product is created again as
-//!   it was, and a run killed in between is repaired by the next plan.
+//!   it was, and a run killed in between is repaired by the next plan. A client given
+//!   [`ApiFacts`](crate::ApiFacts) that saw an update apply `groups`
+//!   ([`ClientBuilder::api_facts`](crate::ClientBuilder::api_facts)) changes them by an
+//!   update instead: no recreate, no consent.
 //! - A price multiplied or divided by ten or more (kroner typed into a column of øre) is shown
 //!   apart and needs consent too.
 //! - A prune deletes only what was truly read: a source that fails part-way fails the plan, an

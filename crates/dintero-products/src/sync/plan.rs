@@ -23,10 +23,14 @@ use std::sync::Arc;
 pub enum Action {
     /// Not in the catalog: created.
     Create,
-    /// Managed fields differ: written, the unmanaged ones kept as Dintero holds them.
+    /// Managed fields differ: written, the unmanaged ones kept as Dintero holds them. Its
+    /// groups too, when the client's [`ApiFacts`](crate::ApiFacts) saw an update apply them
+    /// (`update.groups` `"applied"`).
     Update,
     /// Its groups differ: deleted and created again with every field it had (Dintero's update
     /// body has no `groups`), so its Dintero `id` and `created_at` change. Needs consent.
+    /// Never planned for a client whose facts saw an update apply groups: an
+    /// [`Update`](Self::Update) changes them.
     Recreate,
     /// Deleted: in the catalog and desired deleted ([`Intent::Delete`]), or not desired and
     /// pruning was asked for.
@@ -322,6 +326,7 @@ impl CatalogSync {
         self.report(Progress::Listed(ledger.held.len()));
         ledger.sort_held();
 
+        let groups_by_update = self.products.client().facts().update_applies_groups();
         let mut details = Vec::new();
         let mut desired_count: usize = 0;
         let mut unchanged = 0;
@@ -375,7 +380,7 @@ impl CatalogSync {
                         .get_stock()
                         .any(|(location, n)| !stocks.holds(held.id, location.as_str(), n));
                     let print = fingerprint::of_desired(&product);
-                    let planned = compare(held, &print, &product, stock);
+                    let planned = compare(held, &print, &product, stock, groups_by_update);
                     if planned.is_none() {
                         unchanged += 1;
                     } else if details.len() < DETAILED_UPDATES {
@@ -495,12 +500,14 @@ impl CatalogSync {
 
 /// What to do with a product the catalog holds, `held`, to make its managed fields those of
 /// `desired` (`desired_print` is its fingerprint) and its stock where `desired` names it
-/// (`stock`: whether any differs): nothing, an update, or a recreate.
+/// (`stock`: whether any differs): nothing, an update, or a recreate (when its groups differ
+/// and an update cannot change them: `groups_by_update` false).
 fn compare(
     held: &Held,
     desired_print: &Fingerprint,
     desired: &NewProduct,
     stock: bool,
+    groups_by_update: bool,
 ) -> Option<Planned> {
     let fields = fingerprint::differing(
         &held.fingerprint,
@@ -510,7 +517,7 @@ fn compare(
     if fields.is_empty() && !stock {
         return None;
     }
-    let recreate = fields.contains(Field::Groups);
+    let recreate = fields.contains(Field::Groups) && !groups_by_update;
     let jump = fields.contains(Field::Price)
         && matches!(
             (held.price, desired.get_fields().price),

@@ -54,6 +54,20 @@ pub struct ProductUpdate {
     pub locations: Option<Vec<types::LocationInput>>,
     /// What a fetched product held that the SDK cannot read, sent back as it was.
     pub(super) kept: Kept,
+    /// The groups the update sets, sorted, without repeats; `None`: not sent, so the API
+    /// keeps them. Only an update read by a client whose facts say an update applies groups
+    /// carries them (see `Object::writable`): Dintero's update body has no `groups`, and a
+    /// client on the SDK's assumptions never sends the field.
+    pub(super) groups: Option<Vec<String>>,
+}
+
+/// Group ids as an update carries them: sorted, without repeats, so that the same groups in
+/// another order are no change.
+pub(super) fn membership<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut ids: Vec<String> = ids.map(str::to_string).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// The parts of a fetched product the SDK cannot interpret, carried so that a write built from
@@ -247,7 +261,8 @@ impl ProductUpdate {
             }
             Field::Images => self.images.clone_from(&given.images),
             Field::Locations => self.locations.clone_from(&given.locations),
-            // Membership is not a field of the update body.
+            // Groups are a `NewProduct`'s, set by its `merge_into` on an update that carries
+            // them; an update's own are never copied from another.
             Field::Groups => {}
         }
     }
@@ -304,9 +319,25 @@ impl ProductUpdate {
             dimension: self.dimension,
             images: self.images,
             locations: self.locations.unwrap_or_default(),
-            extra: self.kept.fields,
+            extra: with_groups(self.kept.fields, self.groups),
         }
     }
+}
+
+/// The body's other fields, and `groups` when the update carries them: the generated
+/// `ProductInput` has no such field, and its unknown fields are sent as they are.
+fn with_groups(
+    mut extra: serde_json::Map<String, serde_json::Value>,
+    groups: Option<Vec<String>>,
+) -> serde_json::Map<String, serde_json::Value> {
+    if let Some(groups) = groups {
+        let groups = groups
+            .into_iter()
+            .map(|id| serde_json::json!({ "group_id": id }))
+            .collect();
+        extra.insert("groups".into(), serde_json::Value::Array(groups));
+    }
+    extra
 }
 
 /// The part of `dimension` a `Dimension*` field names (any other field names `variant`: callers
@@ -618,7 +649,11 @@ impl crate::resources::sealed::Body for NewProduct {
     type Update = ProductUpdate;
     type Item = Product;
 
-    fn not_applied_to(&self, current: &Product) -> FieldSet {
+    fn not_applied_to(&self, current: &Product, update: &ProductUpdate) -> FieldSet {
+        if update.groups.is_some() {
+            // The update carries the groups: `merge_into` set them.
+            return FieldSet::EMPTY;
+        }
         let wanted: std::collections::BTreeSet<&str> =
             self.group_ids().map(GroupId::as_str).collect();
         let held: std::collections::BTreeSet<&str> = current.group_ids().collect();
@@ -639,10 +674,20 @@ impl crate::resources::sealed::Body for NewProduct {
     }
 
     fn merge_into(&self, update: &mut ProductUpdate) {
-        for field in self.get_managed_fields().iter() {
+        let managed = self.get_managed_fields();
+        for field in managed.iter() {
             update.set_from(field, &self.fields);
         }
         self.put_stock_into(update);
+        // Only an update that carries groups can change them; one that does not keeps the
+        // product's, as Dintero's update body has no `groups`.
+        if let Some(groups) = update
+            .groups
+            .as_mut()
+            .filter(|_| managed.contains(Field::Groups))
+        {
+            *groups = membership(self.group_ids().map(GroupId::as_str));
+        }
     }
 }
 
@@ -756,6 +801,38 @@ mod tests {
         let bad = NewProduct::with_id("C1").stock("", 1);
         assert_eq!(bad.check().unwrap_err().what(), "location id");
         assert_eq!(bad.get_stock().count(), 0);
+    }
+
+    #[test]
+    fn groups_are_merged_and_sent_only_by_an_update_that_carries_them() {
+        let row = NewProduct::with_id("C1")
+            .group("B2")
+            .group("B1")
+            .group("B2");
+        let plain = ProductUpdate::new().name("Stol");
+        let mut merged = plain.clone();
+        row.merge_into(&mut merged);
+        assert_eq!(merged, plain, "no groups to carry: none set");
+        assert!(!merged.clone().into_body().extra.contains_key("groups"));
+
+        let mut carrying = plain.clone();
+        carrying.groups = Some(vec!["A".into()]);
+        row.merge_into(&mut carrying);
+        assert_eq!(
+            carrying.groups.as_deref(),
+            Some(&["B1".into(), "B2".into()][..])
+        );
+        assert_eq!(
+            carrying.clone().into_body().extra["groups"],
+            serde_json::json!([{"group_id": "B1"}, {"group_id": "B2"}])
+        );
+        // Not managed: the update's groups stay.
+        let mut kept = plain.clone();
+        kept.groups = Some(vec!["A".into()]);
+        row.clone()
+            .managed_fields(FieldSet::from(Field::Name))
+            .merge_into(&mut kept);
+        assert_eq!(kept.groups.as_deref(), Some(&["A".into()][..]));
     }
 
     #[test]

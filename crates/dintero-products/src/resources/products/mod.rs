@@ -10,10 +10,12 @@ pub use bodies::{NewProduct, ProductUpdate};
 pub use list::ListProducts;
 pub use model::Product;
 
+use super::handle::{find_listed, get_one};
 use super::sealed::Ops;
 use super::{Resource, Written};
 use crate::bulk::BulkWriter;
 use crate::client::Client;
+use crate::doctor::Fact;
 use crate::error::{InvalidInput, Result};
 use crate::ids::{CatalogId, IntoChecked, ProductId};
 use crate::pagination::ListRequest;
@@ -93,8 +95,8 @@ super::handle::handle_methods! {
         id: ProductId,
         new: NewProduct,
         update: ProductUpdate,
-        get: "Uses Dintero's documented *Products collection* with its `product_id` filter (a get-one-product operation appears nowhere in Dintero's published reference); whatever the filter matches, only the product with exactly this id is returned. (The generated `raw().get_product()` still calls `GET .../products/{product_id}`, an unseen route.)",
-        create: "Dintero's *Create new product* (its body is not shown in Dintero's reference; the one sent is our best reading of the API). The groups of `new` apply when it is created; an existing product's membership is kept by [`modify`](Self::modify) and [`upsert`](Self::upsert), since Dintero's update body has no `groups`",
+        get: "Uses Dintero's documented *Products collection* with its `product_id` filter (a get-one-product operation appears nowhere in Dintero's published reference); whatever the filter matches, only the product with exactly this id is returned. With [`ApiFacts`](crate::ApiFacts) that saw `GET .../products/{product_id}` exist (`route.get_product`), one `GET` of that route instead; with facts that saw the filter match whole ids (`filter.product_id` `exact`), only the list's first page is read. See [`ClientBuilder::api_facts`](crate::ClientBuilder::api_facts).",
+        create: "Dintero's *Create new product* (its body is not shown in Dintero's reference; the one sent is our best reading of the API). The groups of `new` apply when it is created; an existing product's membership is kept by [`modify`](Self::modify) and [`upsert`](Self::upsert), since Dintero's update body has no `groups` (unless the client's [`ApiFacts`](crate::ApiFacts) saw an update apply them: then [`upsert`](Self::upsert) applies them)",
         replace: "Dintero's *Update product*",
         delete: "`DELETE .../products/{product_id}`, which appears nowhere in Dintero's published reference",
     }
@@ -124,10 +126,33 @@ impl Ops for Products {
 
     fn get_item<'a>(&'a self, id: &'a ProductId) -> BoxFuture<'a, Result<Product>> {
         async move {
-            self.list()
-                .product_id(id)
-                .find("product", id.as_str(), |p| p.id() == id.as_str())
+            let c = &self.client;
+            let by_route = || async move {
+                let catalog = self.catalog.clone()?;
+                c.call(|| {
+                    c.raw()
+                        .get_product()
+                        .aid(c.account_id())
+                        .catalog_id(&catalog)
+                        .product_id(id)
+                        .send()
+                })
                 .await
+                .and_then(Product::from_raw)
+            };
+            let by_list = || {
+                let list = self.list().product_id(id);
+                let is_it = |p: &Product| p.id() == id.as_str();
+                find_listed(
+                    c,
+                    list,
+                    Fact::FilterProductId,
+                    "product",
+                    id.as_str(),
+                    is_it,
+                )
+            };
+            get_one(c, Fact::RouteGetProduct, by_route, by_list).await
         }
         .boxed()
     }

@@ -1,8 +1,9 @@
 //! The product as Dintero returns it.
 
-use super::bodies::Kept;
+use super::bodies::{Kept, membership};
 use super::{NewProduct, ProductUpdate};
 use crate::error::{Error, Result};
+use crate::fields::{Field, FieldSet};
 use crate::ids::{GroupId, ProductId};
 use crate::price::{Currency, Price};
 use chrono::{DateTime, Utc};
@@ -179,6 +180,7 @@ impl Product {
                 price: None,
                 fields: r.extra.clone(),
             },
+            groups: None,
         }
         .with_kept_price(r.unit_gross_price, r.currency.as_deref())
     }
@@ -196,8 +198,22 @@ impl Product {
 
 impl crate::resources::sealed::Object for Product {
     type Update = ProductUpdate;
-    fn to_update(&self) -> ProductUpdate {
-        Product::to_update(self)
+
+    fn writable(&self, client: &crate::Client) -> ProductUpdate {
+        let mut update = self.to_update();
+        if client.facts().update_applies_groups() {
+            update.groups = Some(membership(self.group_ids()));
+        }
+        update
+    }
+
+    fn not_taken(&self, sent: &ProductUpdate) -> FieldSet {
+        match &sent.groups {
+            Some(groups) if *groups != membership(self.group_ids()) => {
+                FieldSet::from(Field::Groups)
+            }
+            _ => FieldSet::EMPTY,
+        }
     }
 }
 
