@@ -257,3 +257,30 @@ pub(crate) fn shorten(s: &str, max: usize) -> String {
         format!("{cut}…")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stock_columns_are_for_files_with_columns() {
+        let stock = || {
+            LocationId::new("OSL-01")
+                .map(|l| vec![l])
+                .unwrap_or_default()
+        };
+        let jsonl = ProductWriter::new(FileFormat::Jsonl, Vec::new(), stock());
+        assert!(
+            matches!(&jsonl, Err(e) if e.kind() == io::ErrorKind::InvalidInput),
+            "JSON Lines has no columns"
+        );
+        assert!(ProductWriter::new(FileFormat::Jsonl, Vec::new(), Vec::new()).is_ok());
+        let csv = ProductWriter::new(FileFormat::Csv, Vec::new(), stock())
+            .and_then(ProductWriter::finish)
+            .map(String::from_utf8);
+        assert!(
+            matches!(&csv, Ok(Ok(text)) if text.trim_end().ends_with(",stock:OSL-01")),
+            "{csv:?}"
+        );
+    }
+}

@@ -794,6 +794,38 @@ mod tests {
     }
 
     #[test]
+    fn formatted_blanks_are_no_header_no_column_and_no_value() {
+        let mut workbook = Workbook::new();
+        let written = (|| -> Result<(), XlsxError> {
+            let bold = Format::new().set_bold();
+            let sheet = workbook.add_worksheet();
+            // A formatted blank row before the header, a formatted blank between its names.
+            sheet.write_blank(0, 0, &bold)?;
+            sheet.write_string(1, 0, "id")?;
+            sheet.write_blank(1, 1, &bold)?;
+            sheet.write_string(1, 2, "name")?;
+            // Spaces in the nameless column are no value there; an error keeps the row's id.
+            sheet.write_string(2, 0, "A")?;
+            sheet.write_string(2, 1, "  ")?;
+            sheet.write_string(2, 2, "Chair")?;
+            sheet.write_string(3, 0, "B")?;
+            sheet.write_formula(3, 2, Formula::new("=1/0").set_result("#DIV/0!"))?;
+            Ok(())
+        })();
+        assert!(written.is_ok(), "{written:?}");
+        let rows = read(save(&mut workbook)).unwrap_or_else(|e| panic!("{e}"));
+        let first = rows
+            .first()
+            .map(|r| r.as_ref().map(|r| (r.line, r.id().to_string())));
+        assert!(matches!(&first, Some(Ok((3, id))) if id == "A"), "{rows:?}");
+        let second = rows.get(1).and_then(|r| r.as_ref().err());
+        assert!(
+            second.is_some_and(|e| e.line == 4 && e.id.as_deref() == Some("B")),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
     fn errors_name_the_sheets_row_and_column() {
         let mut workbook = Workbook::new();
         let written = (|| -> Result<(), XlsxError> {
