@@ -904,6 +904,54 @@ mod tests {
     }
 
     #[test]
+    fn widths_and_digits_are_counted_as_a_spreadsheet_shows_them() {
+        assert_eq!(width("Chair"), 5);
+        assert_eq!(width("two\na longer line"), 13);
+        assert_eq!(width(&"x".repeat(200)), MAX_WIDTH);
+        assert_eq!(width(""), 0);
+        assert!(fits_f64("123456789012345"));
+        assert!(fits_f64("-1499.50"));
+        assert!(
+            fits_f64("0.000000000000001234"),
+            "leading zeros are no digits"
+        );
+        assert!(!fits_f64("1234567890123456"));
+    }
+
+    #[test]
+    fn each_currency_gets_its_decimals_and_long_numbers_stay_text() {
+        let product = |json: serde_json::Value| {
+            let raw: dintero_products::types::ProductDetails =
+                serde_json::from_value(json).unwrap_or_default();
+            Product::try_from(raw).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let osl = LocationId::new("OSL-01").unwrap_or_else(|e| panic!("{e}"));
+        let mut writer = XlsxWriter::new(Vec::new(), vec![osl]).unwrap_or_else(|e| panic!("{e}"));
+        for json in [
+            serde_json::json!({"product_id": "A", "unit_gross_price": 100, "currency": "NOK"}),
+            serde_json::json!({"product_id": "B", "unit_gross_price": 1500, "currency": "KWD",
+                "locations": [{"location_id": "OSL-01", "number_of_items_in_storage": 12_345_678_901_234_567_i64}]}),
+        ] {
+            writer
+                .write(&product(json))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let bytes = writer.finish().unwrap_or_else(|e| panic!("{e}"));
+        let styles = unzip(&bytes, "xl/styles.xml");
+        assert!(styles.contains(r#"formatCode="0.00""#), "{styles}");
+        assert!(styles.contains(r#"formatCode="0.000""#), "{styles}");
+        let sheet = unzip(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(
+            sheet.contains("12345678901234567"),
+            "every digit, as text: {sheet}"
+        );
+        assert!(
+            !sheet.contains("<t></t>") && !sheet.contains("<t/>"),
+            "no empty cell is written: {sheet}"
+        );
+    }
+
+    #[test]
     fn the_writer_writes_typed_cells_a_header_and_widths() {
         let raw: dintero_products::types::ProductDetails =
             serde_json::from_value(serde_json::json!({
