@@ -1004,6 +1004,12 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("<cols>"), "{xml}");
+        // The id column fits `007` with two characters of margin: 5, which the file stores
+        // with Excel's padding of 0.7109375.
+        assert!(
+            xml.contains(r#"<col min="1" max="1" width="5.7109375" customWidth="1"/>"#),
+            "{xml}"
+        );
         assert!(!xml.contains("<f>"), "no formula: {xml}");
         let styles = unzip(&bytes, "xl/styles.xml");
         assert!(styles.contains(r#"formatCode="0.00""#), "{styles}");
