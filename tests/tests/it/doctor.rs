@@ -100,6 +100,16 @@ fn check(report: &DoctorReport, expected: &Expected) {
 
 /// Nothing the doctor made is left in the fake: no catalog or group with its prefix, no
 /// product under its catalogs' ids (orphans of a catalog deleted without them included).
+/// The run says it deleted all it made, and the fake holds nothing of it.
+async fn cleaned_up(fake: &FakeServer, report: &DoctorReport) {
+    assert!(
+        report.not_cleaned_up().is_empty(),
+        "{:?}",
+        report.not_cleaned_up()
+    );
+    nothing_left(fake, PREFIX).await;
+}
+
 async fn nothing_left(fake: &FakeServer, prefix: &str) {
     // The SDK's own lists need the default dialect (pages of 100, a cursor key).
     fake.set_dialect(Dialect::default());
@@ -170,12 +180,7 @@ async fn created_201_without_inferred_routes() {
     );
     check(&report, &expected);
     // The products the route could not delete went with their catalog.
-    assert!(
-        report.not_cleaned_up().is_empty(),
-        "{:?}",
-        report.not_cleaned_up()
-    );
-    nothing_left(&fake, PREFIX).await;
+    cleaned_up(&fake, &report).await;
 }
 
 #[tokio::test]
@@ -202,12 +207,7 @@ async fn loose_filters_merge_and_no_cascade() {
     );
     check(&report, &expected);
     // The products a catalog delete left behind were deleted one by one.
-    assert!(
-        report.not_cleaned_up().is_empty(),
-        "{:?}",
-        report.not_cleaned_up()
-    );
-    nothing_left(&fake, PREFIX).await;
+    cleaned_up(&fake, &report).await;
 }
 
 #[tokio::test]
@@ -240,12 +240,7 @@ async fn clamped_limits_another_cursor_key_and_empty_last_pages() {
         report.get(Fact::UpdateGroups).holds,
         "rejected states the assumption too"
     );
-    assert!(
-        report.not_cleaned_up().is_empty(),
-        "{:?}",
-        report.not_cleaned_up()
-    );
-    nothing_left(&fake, PREFIX).await;
+    cleaned_up(&fake, &report).await;
 }
 
 #[tokio::test]
@@ -274,12 +269,7 @@ async fn no_cursor_key_a_smaller_maximum_and_other_filters() {
     );
     check(&report, &expected);
     assert!(report.get(Fact::HeaderRequestId).holds);
-    assert!(
-        report.not_cleaned_up().is_empty(),
-        "{:?}",
-        report.not_cleaned_up()
-    );
-    nothing_left(&fake, PREFIX).await;
+    cleaned_up(&fake, &report).await;
 }
 
 /// An empty account: read-only, the probes that need data are skipped; in write mode they run
@@ -391,12 +381,7 @@ async fn the_cleanup_runs_after_failed_probes() {
         assert!(reason.contains("500"), "{fact}: {finding:?}");
     }
     assert_eq!(report.get(Fact::CreateGroups).observed, Some(json!(true)));
-    assert!(
-        report.not_cleaned_up().is_empty(),
-        "{:?}",
-        report.not_cleaned_up()
-    );
-    nothing_left(&fake, PREFIX).await;
+    cleaned_up(&fake, &report).await;
 }
 
 #[tokio::test]
