@@ -1,11 +1,14 @@
 //! `cargo xtask bench`: the SDK against the limit of this machine, all sides in one run so the
 //! ratios hold on a noisy machine. Prints a table and `ratio NAME: VALUE` lines.
 //!
-//! 1. Streaming 100,000 products (limit 100) from the fake on loopback with (a) a hand-written
+//! 1. Streaming 300,000 products (limit 100) from the fake on loopback with (a) a hand-written
 //!    loop over reqwest + serde_json into the same types, (b) a hand-written loop over the
-//!    generated client, (c) the SDK's `items()` stream. Best of several interleaved rounds. Then
-//!    the client's CPU time per page of each side, measured in a child process (the fake runs
-//!    in this one, so its work is not counted): the median of several interleaved rounds.
+//!    generated client, (c) the SDK's `items()` stream: as passes over a catalog of 2,000, the
+//!    sides taking turns pass by pass (rotating order), and each side's time summed. Then the
+//!    client's CPU time per page of each side, the same way in a child process (the fake runs in
+//!    this one, so its work is not counted). Turns of a few milliseconds keep the ratios true on
+//!    a machine whose speed drifts: whole runs of 100,000 products, side after side, gave the
+//!    same side per-page CPU times 20% apart from one run to the next.
 //! 2. With 5 ms of server latency and 5 ms of consumer work per page: the SDK with prefetch
 //!    against the same stream with prefetch off (a plain sequential loop).
 //! 3. Peak resident memory of a separate client process streaming 10,000 and 1,000,000
@@ -34,15 +37,26 @@ const CATALOG: &str = "BENCH";
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, side, base_url, id, secret, token, n] = args.as_slice()
+    if let [flag, base_url, id, secret, token, passes] = args.as_slice()
         && flag == "--cpu-child"
     {
-        let sides = Sides::new(base_url, id, secret, token)?;
-        return cpu_child(&sides, side.parse()?, n.parse()?).await;
+        // One thread does all of the client's work: on a multi-thread runtime, idle workers
+        // spin looking for tasks before they park, and that varies from run to run by more
+        // than the SDK's own cost (measured: ±20% per page for the same side).
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        return runtime.block_on(async {
+            let sides = Sides::new(base_url, id, secret, token)?;
+            cpu_child(&sides, passes.parse()?).await
+        });
     }
+    tokio::runtime::Runtime::new()?.block_on(run(args))
+}
+
+async fn run(args: Vec<String>) -> Result<()> {
     if let [flag, base_url, id, secret, n] = args.as_slice() {
         match flag.as_str() {
             "--memory-child" => return memory_child(base_url, id, secret, n.parse()?).await,
@@ -61,30 +75,31 @@ async fn main() -> Result<()> {
         }
     }
     let quick = args.iter().any(|a| a == "--quick");
-    let (products, rounds) = if quick { (20_000, 3) } else { (100_000, 7) };
+    let passes = if quick { 30 } else { 150 };
 
     println!(
-        "bench: {products} products, limit 100, best of {rounds} interleaved rounds (rotating order)\n"
+        "bench: {} products per side, limit 100, as {passes} passes over {PASS} taking turns \
+         (rotating order)\n",
+        passes * PASS
     );
-    let (throughput, cpu) = throughput(products, rounds).await?;
+    let (wall, cpu) = throughput(passes).await?;
     println!(
-        "{:<34} {:>10} {:>12} {:>14}",
-        "side", "wall ms", "items/s", "cpu us/page"
+        "{:<34} {:>12} {:>14} {:>14}",
+        "side", "items/s", "wall us/page", "cpu us/page"
     );
-    for ((name, wall), cpu) in throughput.iter().zip(&cpu) {
+    for ((name, wall), cpu) in SIDES.iter().zip(&wall).zip(&cpu) {
         println!(
-            "{name:<34} {:>10.1} {:>12.0} {:>14.1}",
-            wall.as_secs_f64() * 1e3,
-            products as f64 / wall.as_secs_f64(),
+            "{name:<34} {:>12.0} {:>14.1} {:>14.1}",
+            f64::from(PAGE) / wall.as_secs_f64(),
+            wall.as_secs_f64() * 1e6,
             cpu.as_secs_f64() * 1e6
         );
     }
     println!(
-        "(cpu: the client's own CPU time per page, user + system, all its threads, in a child \
-         process apart from the fake; median of {rounds} interleaved rounds)"
+        "(wall: in this process, the fake beside it; cpu: the client's own CPU time, user + \
+         system, all its threads, in a child process apart from the fake; both per page)"
     );
-    let (raw, facade) = (throughput[0].1, throughput[2].1);
-    let generated = throughput[1].1;
+    let (raw, generated, facade) = (wall[0], wall[1], wall[2]);
     println!();
     if args.iter().any(|a| a == "--throughput-only") {
         // For profiling the listing path: the table above and its ratios, nothing else.
@@ -518,10 +533,10 @@ fn short(n: u32) -> String {
     }
 }
 
-/// The products in the catalog each side streams once before it is measured: connections,
-/// the token and the allocator are warm when the measured pass starts.
-const WARM_UP: u32 = 2_000;
-const WARM_UP_CATALOG: &str = "WARMUP";
+/// The products of the catalog each pass streams: 20 pages, a few milliseconds.
+const PASS: u32 = 2_000;
+/// The page size every side asks for.
+const PAGE: u32 = 100;
 
 /// The sides' names, in the order of [`Sides::run`]'s `side`.
 const SIDES: [&str; 4] = [
@@ -531,17 +546,12 @@ const SIDES: [&str; 4] = [
     "    the same, prefetch off",
 ];
 
-/// Best wall time of each side over `rounds` interleaved rounds, with the fake in this process;
-/// then the client's CPU time per page of each side, in a child process, median of `rounds`.
-async fn throughput(
-    products: u32,
-    rounds: usize,
-) -> Result<(Vec<(&'static str, Duration)>, Vec<Duration>)> {
+/// Each side's time per page, summed over `passes` turns: wall time here, with the fake in this
+/// process; then CPU time in a child process ([`cpu_child`]).
+async fn throughput(passes: u32) -> Result<([Duration; SIDES.len()], [Duration; SIDES.len()])> {
     let fake = FakeServer::start().await;
     fake.seed_catalog(ACCOUNT, CATALOG, "Bench");
-    fake.seed_products(ACCOUNT, CATALOG, products);
-    fake.seed_catalog(ACCOUNT, WARM_UP_CATALOG, "Warm-up");
-    fake.seed_products(ACCOUNT, WARM_UP_CATALOG, WARM_UP);
+    fake.seed_products(ACCOUNT, CATALOG, PASS);
     let token = token(&fake).await?;
     let sides = Sides::new(
         &fake.base_url(),
@@ -549,72 +559,90 @@ async fn throughput(
         fake.client_secret(),
         &token,
     )?;
+    let wall = take_turns(
+        &sides,
+        passes,
+        Instant::now,
+        |started| Ok(started.elapsed()),
+    )
+    .await?;
+    let cpu = cpu_child_run(&fake, &token, passes).await?;
+    Ok((wall, cpu))
+}
 
-    let mut best = [Duration::MAX; SIDES.len()];
-    for round in 0..rounds {
-        // Rotate which side goes first, so no side always meets the same state of the machine.
-        for step in 0..best.len() {
-            let side = (round + step) % best.len();
-            let started = Instant::now();
+/// Streams the catalog `passes` times with every side, the sides taking turns pass by pass in
+/// an order that rotates, after one pass each to warm up (connections, the token, the
+/// allocator). Returns each side's summed `measure` per page.
+async fn take_turns<M>(
+    sides: &Sides,
+    passes: u32,
+    start: impl Fn() -> M,
+    measure: impl Fn(M) -> Result<Duration>,
+) -> Result<[Duration; SIDES.len()]> {
+    for side in 0..SIDES.len() {
+        sides.run(side, CATALOG).await?;
+    }
+    let mut total = [Duration::ZERO; SIDES.len()];
+    for pass in 0..passes as usize {
+        for step in 0..SIDES.len() {
+            let side = (pass + step) % SIDES.len();
+            let started = start();
             let count = sides.run(side, CATALOG).await?;
-            let wall = started.elapsed();
-            assert_eq!(count, products as usize, "every side streams every product");
-            best[side] = best[side].min(wall);
+            total[side] += measure(started)?;
+            if count != PASS as usize {
+                return Err(format!("{} streamed {count} of {PASS}", SIDES[side]).into());
+            }
         }
     }
-
-    let pages = products.div_ceil(100);
-    let mut cpu: [Vec<Duration>; SIDES.len()] = Default::default();
-    for round in 0..rounds {
-        for step in 0..cpu.len() {
-            let side = (round + step) % cpu.len();
-            cpu[side].push(cpu_child_run(&fake, &token, side, products).await? / pages);
-        }
-    }
-    let cpu = cpu.into_iter().map(median).collect();
-    Ok((SIDES.into_iter().zip(best).collect(), cpu))
+    let pages = passes * PASS.div_ceil(PAGE);
+    Ok(total.map(|t| t / pages))
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-/// Runs this program as a child streaming the catalog with `side`, and reads the CPU time its
-/// measured pass took.
+/// Runs this program as a child that streams the catalog with every side in turns, and reads
+/// each side's CPU time per page.
 ///
-/// With `BENCH_CPU_WRAPPER` set, the child runs under that command (words split on whitespace,
-/// `{side}` replaced by `a`, `b`, `c` or `d`), to profile one side apart from the fake:
-/// `BENCH_CPU_WRAPPER='perf record -g -o /tmp/perf-{side}.data --' cargo xtask bench --quick`
-/// leaves the last round's profile of each side.
-async fn cpu_child_run(fake: &FakeServer, token: &str, side: usize, n: u32) -> Result<Duration> {
+/// With `BENCH_CPU_WRAPPER` set, the child runs under that command (words split on whitespace),
+/// to profile the client apart from the fake: `BENCH_CPU_WRAPPER='perf record -g -o
+/// /tmp/perf.data --' cargo xtask bench --quick --throughput-only`, or `valgrind
+/// --tool=callgrind` for counts of instructions that do not drift with the machine.
+async fn cpu_child_run(
+    fake: &FakeServer,
+    token: &str,
+    passes: u32,
+) -> Result<[Duration; SIDES.len()]> {
     let flag = "--cpu-child";
-    let letter = ["a", "b", "c", "d"][side];
     let wrapper = std::env::var("BENCH_CPU_WRAPPER").unwrap_or_default();
     let mut words = wrapper
         .split_whitespace()
-        .map(|w| w.replace("{side}", letter))
+        .map(str::to_string)
         .chain([std::env::current_exe()?.to_string_lossy().into_owned()]);
     let program = words.next().ok_or("no program")?;
     let mut child = tokio::process::Command::new(program);
     child.args(words).args([
         flag,
-        &side.to_string(),
         &fake.base_url(),
         fake.client_id(),
         fake.client_secret(),
         token,
-        &n.to_string(),
+        &passes.to_string(),
     ]);
-    Ok(Duration::from_nanos(
-        child_reports(child, flag, "cpu_ns").await?,
-    ))
+    let output = child_output(child, flag).await?;
+    let mut cpu = [Duration::ZERO; SIDES.len()];
+    for (side, cpu) in cpu.iter_mut().enumerate() {
+        *cpu = Duration::from_nanos(reported(&output, &format!("cpu_ns_{side}"))?);
+    }
+    Ok(cpu)
 }
 
 /// Runs `child` (this program with `flag`) and reads the number it prints as `key=N`.
-async fn child_reports(mut child: tokio::process::Command, flag: &str, key: &str) -> Result<u64> {
+async fn child_reports(child: tokio::process::Command, flag: &str, key: &str) -> Result<u64> {
+    reported(&child_output(child, flag).await?, key)
+}
+
+/// What `child` (this program with `flag`) printed, once it succeeded.
+async fn child_output(mut child: tokio::process::Command, flag: &str) -> Result<String> {
     let output = child.output().await?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         return Err(format!(
             "{flag} child failed: {stdout} {}",
@@ -622,6 +650,11 @@ async fn child_reports(mut child: tokio::process::Command, flag: &str, key: &str
         )
         .into());
     }
+    Ok(stdout)
+}
+
+/// The number a child printed as `key=N`.
+fn reported(stdout: &str, key: &str) -> Result<u64> {
     let prefix = format!("{key}=");
     Ok(stdout
         .lines()
@@ -631,22 +664,21 @@ async fn child_reports(mut child: tokio::process::Command, flag: &str, key: &str
         .parse()?)
 }
 
-/// The child: one warm-up pass over a small catalog, then the CPU time of one pass over the
-/// benchmark's catalog of `n` products.
-async fn cpu_child(sides: &Sides, side: usize, n: u32) -> Result<()> {
-    if sides.run(side, WARM_UP_CATALOG).await? != WARM_UP as usize {
-        return Err("the warm-up pass missed products".into());
+/// The child: every side's CPU time per page, taking turns as [`take_turns`] does.
+async fn cpu_child(sides: &Sides, passes: u32) -> Result<()> {
+    let cpu = take_turns(sides, passes, cpu_time, |before| {
+        let (before, after) = (before?, cpu_time()?);
+        if after.threads != before.threads {
+            return Err("a thread started or ended during a measured pass".into());
+        }
+        Ok(Duration::from_nanos(
+            after.nanos.saturating_sub(before.nanos),
+        ))
+    })
+    .await?;
+    for (side, cpu) in cpu.iter().enumerate() {
+        println!("cpu_ns_{side}={}", cpu.as_nanos());
     }
-    let before = cpu_time()?;
-    let count = sides.run(side, CATALOG).await?;
-    let after = cpu_time()?;
-    if count != n as usize {
-        return Err(format!("streamed {count} of {n}").into());
-    }
-    if after.threads != before.threads {
-        return Err("a thread started or ended during the measured pass".into());
-    }
-    println!("cpu_ns={}", after.nanos.saturating_sub(before.nanos));
     Ok(())
 }
 

@@ -191,12 +191,9 @@ pub(super) fn page_of<Raw, T>(
     next: Option<String>,
     wrap: impl Fn(Raw) -> Result<T>,
 ) -> Result<Page<T>> {
-    // Sized once: collecting into a `Result` drops the size hint, and the vector then grows by
-    // doubling, moving every item each time (measured: a few percent of a page's CPU time).
-    let mut items = Vec::with_capacity(raw.len());
-    for raw in raw {
-        items.push(wrap(raw)?);
-    }
+    // `T` wraps `Raw` alone, so the collect reuses the API's vector in place rather than
+    // allocating a second page (for products, 55 KB) and filling it.
+    let items = raw.into_iter().map(wrap).collect::<Result<Vec<T>>>()?;
     Ok(Page::new(items, next))
 }
 

@@ -90,7 +90,7 @@ macro_rules! named_resource {
         #[doc = concat!("A ", $what, " as Dintero holds it; [`raw`](Self::raw) has everything the API returned.")]
         #[derive(Debug, Clone, PartialEq)]
         pub struct $Object {
-            id: String,
+            // The id is always present: `from_raw` checks it, and nothing else builds one.
             raw: types::$Raw,
         }
 
@@ -106,16 +106,18 @@ macro_rules! named_resource {
         impl $Object {
             /// Wraps what the API returned; without its id the object is not usable.
             pub(crate) fn from_raw(raw: types::$Raw) -> Result<Self> {
-                let id = raw.$id_field.clone().ok_or_else(|| Error::Incomplete {
-                    what: $what,
-                    missing: stringify!($id_field),
-                })?;
-                Ok(Self { id, raw })
+                if raw.$id_field.is_none() {
+                    return Err(Error::Incomplete {
+                        what: $what,
+                        missing: stringify!($id_field),
+                    });
+                }
+                Ok(Self { raw })
             }
 
             #[doc = concat!("The ", $what, "'s id.")]
             pub fn id(&self) -> &str {
-                &self.id
+                self.raw.$id_field.as_deref().unwrap_or_default()
             }
 
             #[doc = concat!($name_doc, " (empty when it has none).")]
@@ -148,7 +150,7 @@ macro_rules! named_resource {
             #[doc = concat!("The ", $what, " as a create that would make it again, id included.")]
             pub fn to_new(&self) -> $New {
                 $New {
-                    id: Some($Id::new(self.id.as_str())),
+                    id: Some($Id::new(self.id())),
                     fields: self.to_update(),
                 }
             }

@@ -420,3 +420,59 @@ async fn timeouts_say_so() {
     assert!(chain(&error).contains("operation timed out"), "{error}");
     assert!(error.is_retryable());
 }
+
+/// An object without its id cannot be used (its id is what every later call names), so a page
+/// holding one fails whole, saying which field was missing, for every resource; the objects
+/// that have one keep it.
+#[tokio::test]
+async fn a_listed_object_without_its_id_fails_the_page_naming_the_field() {
+    let cases = [
+        (
+            "catalog",
+            "catalog_id",
+            json!({"catalogs": [{"catalog_id": "C1"}, {"catalog_name": "no id"}]}),
+        ),
+        (
+            "group",
+            "group_id",
+            json!({"groups": [group("B1"), {"group_name": "no id"}]}),
+        ),
+        (
+            "product",
+            "product_id",
+            json!({"products": [{"product_id": "P1"}, {"product_name": "no id"}]}),
+        ),
+    ];
+    for (what, missing, body) in cases {
+        let h = answering(ResponseTemplate::new(200).set_body_json(body)).await;
+        let error = match what {
+            "catalog" => h.client.catalogs().list().send().await.map(|_| ()),
+            "group" => h.client.groups().list().send().await.map(|_| ()),
+            _ => h.client.products("C1").list().send().await.map(|_| ()),
+        }
+        .unwrap_err();
+        assert!(
+            matches!(&error, Error::Incomplete { what: w, missing: m } if *w == what && *m == missing),
+            "{what}: {error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("the API returned a {what} without `{missing}`")
+        );
+    }
+
+    let h = answering(ResponseTemplate::new(200).set_body_json(json!({
+        "catalogs": [{"catalog_id": "C1"}], "groups": [group("B1")], "products": [{"product_id": "P1"}]
+    })))
+    .await;
+    let catalogs = h.client.catalogs().list().send().await.unwrap();
+    let groups = h.client.groups().list().send().await.unwrap();
+    let products = h.client.products("C1").list().send().await.unwrap();
+    assert_eq!(catalogs.items()[0].id(), "C1");
+    assert_eq!(groups.items()[0].id(), "B1");
+    assert_eq!(products.items()[0].id(), "P1");
+    assert_eq!(
+        products.items()[0].to_new().get_id().map(|id| id.as_str()),
+        Some("P1")
+    );
+}

@@ -16,7 +16,10 @@ use dintero_products_client::types;
 /// in [`raw`](Self::raw), the generated type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
-    id: String,
+    // The id is read from here rather than kept apart: a copy was one allocation per product
+    // streamed. Its `product_id` is always present: `from_raw` checks it, and nothing else
+    // builds a `Product`. (Boxing it, to move 8 bytes rather than 552 through a stream, ran
+    // fewer instructions but took more CPU time: an allocation per product.)
     raw: types::ProductDetails,
 }
 
@@ -32,16 +35,18 @@ impl TryFrom<types::ProductDetails> for Product {
 impl Product {
     /// Wraps what the API returned; a product without its `product_id` is not usable.
     pub(crate) fn from_raw(raw: types::ProductDetails) -> Result<Self> {
-        let id = raw.product_id.clone().ok_or_else(|| Error::Incomplete {
-            what: "product",
-            missing: "product_id",
-        })?;
-        Ok(Self { id, raw })
+        if raw.product_id.is_none() {
+            return Err(Error::Incomplete {
+                what: "product",
+                missing: "product_id",
+            });
+        }
+        Ok(Self { raw })
     }
 
     /// The product's id within its catalog.
     pub fn id(&self) -> &str {
-        &self.id
+        self.raw.product_id.as_deref().unwrap_or_default()
     }
 
     /// The name customers see (empty when the product has none).
@@ -189,7 +194,7 @@ impl Product {
     /// to another catalog, or to export and import it.
     pub fn to_new(&self) -> NewProduct {
         NewProduct::whole(
-            ProductId::new(self.id.as_str()),
+            ProductId::new(self.id()),
             self.group_ids().map(GroupId::new).collect(),
             self.to_update(),
         )
