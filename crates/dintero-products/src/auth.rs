@@ -491,8 +491,11 @@ mod tests {
         );
         assert_eq!(lifetime(Some(u64::MAX as f64)), MAX_TOKEN_LIFETIME);
         assert_eq!(lifetime(Some(f64::INFINITY)), MAX_TOKEN_LIFETIME);
-        assert_eq!(lifetime(Some(f64::NAN)), DEFAULT_TOKEN_LIFETIME);
-        assert_eq!(lifetime(None), DEFAULT_TOKEN_LIFETIME);
+        // Without a usable `expires_in`, an hour: what OAuth servers commonly give, and what
+        // the README promises (a non-number counts as absent).
+        let hour = Duration::from_secs(3600);
+        assert_eq!(lifetime(Some(f64::NAN)), hour);
+        assert_eq!(lifetime(None), hour);
     }
 
     #[test]

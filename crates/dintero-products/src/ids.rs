@@ -140,4 +140,14 @@ mod tests {
             assert!(PageSize::try_from(bad).is_err(), "{bad}");
         }
     }
+
+    /// A cursor is saved as its text and read back with `Cursor::new`: the text is exactly
+    /// what the server gave, and a log shows it quoted, so that spaces and empty cursors show.
+    #[test]
+    fn cursors_print_as_the_server_gave_them() {
+        let cursor = Cursor::new("abc 123=");
+        assert_eq!(cursor.to_string(), "abc 123=");
+        assert_eq!(Cursor::new(cursor.to_string()), cursor);
+        assert_eq!(format!("{cursor:?}"), r#"Cursor("abc 123=")"#);
+    }
 }

@@ -203,6 +203,34 @@ async fn a_static_bearer_token_is_sent_as_is() {
     client.groups().get("B1").await.unwrap();
 }
 
+/// A static token has nothing to renew with: the API's 401 reaches the caller as the API said
+/// it, after one request.
+#[tokio::test]
+async fn a_rejected_static_bearer_token_is_the_apis_401() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"error": {"code": "INVALID_TOKEN", "message": "token revoked"}}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri())
+        .bearer_token("my.jwt.token")
+        .build()
+        .unwrap();
+    let error = client.groups().list().send().await.unwrap_err();
+    match &error {
+        Error::Api(api) => {
+            assert_eq!(api.status.as_u16(), 401);
+            assert_eq!(api.message.as_deref(), Some("token revoked"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
 /// A hostile server whose token endpoint answers `token` and whose API answers every list with
 /// one group.
 async fn token_server(token: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Hostile {
