@@ -184,11 +184,20 @@ where
             token = tokens.token(deadline).await.map_err(Error::Auth)?;
             continue;
         }
-        if error.status() == Some(StatusCode::UNAUTHORIZED) && !renewed && tokens.can_renew() {
-            renewed = true;
-            tracing::debug!(attempt = number, "access token rejected; renewing it once");
-            token = tokens.renew(&token, deadline).await.map_err(Error::Auth)?;
-            continue;
+        // Two `if`s on purpose: the once-only flag guards the renewal on its own, so a slip in
+        // why a renewal helps renews once too often, never for ever (cargo-mutants turned an
+        // `&&` of one condition into `||`, and every failing call renewed its token in a loop).
+        #[allow(
+            clippy::collapsible_if,
+            reason = "the flag must stay a guard of its own"
+        )]
+        if error.status() == Some(StatusCode::UNAUTHORIZED) && tokens.can_renew() {
+            if !renewed {
+                renewed = true;
+                tracing::debug!(attempt = number, "access token rejected; renewing it once");
+                token = tokens.renew(&token, deadline).await.map_err(Error::Auth)?;
+                continue;
+            }
         }
         let idempotent = method.as_ref().is_some_and(|m| *m != Method::POST);
         // No method seen: the request never left (bad input); nothing to retry.
