@@ -212,6 +212,18 @@ impl BitOrAssign<Field> for FieldSet {
 mod tests {
     use super::*;
 
+    /// Plans and errors print a field by its short name; each names one field.
+    #[test]
+    fn fields_print_as_their_names() {
+        assert_eq!(Field::DimensionColor.to_string(), "dimension.color");
+        let names: std::collections::BTreeSet<String> =
+            Field::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(names.len(), Field::ALL.len());
+        for field in Field::ALL {
+            assert_eq!(field.to_string(), field.name());
+        }
+    }
+
     #[test]
     fn a_set_holds_exactly_what_was_put_in() {
         let mut set = FieldSet::EMPTY;
@@ -233,6 +245,43 @@ mod tests {
             format!("{:?}", FieldSet::from(Field::Name) | Field::Groups),
             "{Name, Groups}"
         );
+    }
+
+    proptest::proptest! {
+        /// Any run of inserts and removes, repeats included, leaves the set a `BTreeSet` would
+        /// hold, and every way of combining sets agrees with it.
+        #[test]
+        fn a_set_behaves_as_a_set(
+            ops in proptest::collection::vec((proptest::bool::ANY, 0..Field::ALL.len()), 0..40),
+            other in proptest::collection::vec(0..Field::ALL.len(), 0..8),
+        ) {
+            let mut set = FieldSet::EMPTY;
+            let mut model = std::collections::BTreeSet::new();
+            for (insert, i) in ops {
+                let field = Field::ALL[i];
+                if insert {
+                    set.insert(field);
+                    model.insert(field);
+                } else {
+                    set.remove(field);
+                    model.remove(&field);
+                }
+                proptest::prop_assert_eq!(set.iter().collect::<Vec<_>>(), model.iter().copied().collect::<Vec<_>>());
+                proptest::prop_assert_eq!(set.len(), model.len());
+                proptest::prop_assert_eq!(set.is_empty(), model.is_empty());
+            }
+            let other_model: std::collections::BTreeSet<Field> = other.iter().map(|&i| Field::ALL[i]).collect();
+            let other_set = FieldSet::from_iter(other_model.iter().copied());
+            let both: Vec<Field> = model.intersection(&other_model).copied().collect();
+            let either: Vec<Field> = model.union(&other_model).copied().collect();
+            proptest::prop_assert_eq!(set.intersection(other_set).iter().collect::<Vec<_>>(), both);
+            proptest::prop_assert_eq!((set | other_set).iter().collect::<Vec<_>>(), either.clone());
+            let mut grown = set;
+            for field in &other_model {
+                grown |= *field;
+            }
+            proptest::prop_assert_eq!(grown.iter().collect::<Vec<_>>(), either);
+        }
     }
 
     #[test]
