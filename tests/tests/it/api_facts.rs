@@ -7,7 +7,7 @@ use dintero_products::{
     FieldSet, Intent, NewGroup, NewProduct, Written,
 };
 use dintero_products_e2e::{ACCOUNT, client_for, within};
-use dintero_products_fake::{Dialect, FakeServer, GroupsInUpdate, Match, Route};
+use dintero_products_fake::{Dialect, FakeServer, FaultKind, Faults, GroupsInUpdate, Match, Route};
 use serde_json::json;
 
 const CATALOG: &str = "S23";
@@ -348,6 +348,24 @@ async fn a_route_the_facts_saw_that_answers_404_is_no_proof_the_product_is_missi
     fake.clear_requests();
     learned.products(CATALOG).get("P000003").await.unwrap();
     assert_eq!(requests(&fake), ["GET /catalogs/S23/products/P000003"]);
+}
+
+/// Only "no such route" sends a get to the list: any other error of the route the facts saw
+/// (here a 403) is the caller's, after one request, and the route stays in use.
+#[tokio::test]
+async fn a_route_the_facts_saw_that_fails_otherwise_is_the_error() {
+    let fake = fake(Dialect::default()).await;
+    fake.seed_products(ACCOUNT, CATALOG, 1);
+    let learned = client_with_facts(&fake, facts(&[(Fact::RouteGetProduct, json!(true))]));
+    learned.products(CATALOG).get("P000001").await.unwrap();
+    fake.set_faults(Faults::always(FaultKind::Status(403)).first(1));
+    fake.clear_requests();
+    let error = learned.products(CATALOG).get("P000001").await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(403), "{error:?}");
+    assert_eq!(requests(&fake), ["GET /catalogs/S23/products/P000001"]);
+    fake.clear_requests();
+    learned.products(CATALOG).get("P000001").await.unwrap();
+    assert_eq!(requests(&fake), ["GET /catalogs/S23/products/P000001"]);
 }
 
 #[tokio::test]
