@@ -196,11 +196,19 @@ async fn a_static_bearer_token_is_sent_as_is() {
         .respond_with(groups_by_id)
         .mount(&server)
         .await;
-    let client = builder(&server.uri())
+    static_token_client(&server)
+        .groups()
+        .get("B1")
+        .await
+        .unwrap();
+}
+
+/// A client for `server` with the static bearer token `my.jwt.token`.
+fn static_token_client(server: &MockServer) -> dintero_products::Client {
+    builder(&server.uri())
         .bearer_token("my.jwt.token")
         .build()
-        .unwrap();
-    client.groups().get("B1").await.unwrap();
+        .unwrap()
 }
 
 /// A static token has nothing to renew with: the API's 401 reaches the caller as the API said
@@ -216,11 +224,12 @@ async fn a_rejected_static_bearer_token_is_the_apis_401() {
         )
         .mount(&server)
         .await;
-    let client = builder(&server.uri())
-        .bearer_token("my.jwt.token")
-        .build()
-        .unwrap();
-    let error = client.groups().list().send().await.unwrap_err();
+    let error = static_token_client(&server)
+        .groups()
+        .list()
+        .send()
+        .await
+        .unwrap_err();
     match &error {
         Error::Api(api) => {
             assert_eq!(api.status.as_u16(), 401);
