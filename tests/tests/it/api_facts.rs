@@ -59,6 +59,14 @@ fn requests(fake: &FakeServer) -> Vec<String> {
         .collect()
 }
 
+/// The API requests that write (every method but GET), as [`requests`] spells them.
+fn write_requests(fake: &FakeServer) -> Vec<String> {
+    requests(fake)
+        .into_iter()
+        .filter(|r| !r.starts_with("GET"))
+        .collect()
+}
+
 async fn groups(client: &Client, ids: &[&str]) {
     for id in ids {
         client
@@ -123,10 +131,7 @@ async fn saved_facts_that_updates_apply_groups_turn_a_recreate_into_one_put() {
     assert!(applied.is_success(), "{applied:?}");
     assert_eq!((applied.updated, applied.recreated), (1, 0), "{applied:?}");
     assert!(applied.not_applied.is_empty(), "{applied:?}");
-    let writes: Vec<String> = requests(&fake)
-        .into_iter()
-        .filter(|r| !r.starts_with("GET"))
-        .collect();
+    let writes = write_requests(&fake);
     assert_eq!(
         writes,
         ["PUT /catalogs/S23/products/C1"],
@@ -158,10 +163,7 @@ async fn saved_facts_that_updates_apply_groups_turn_a_recreate_into_one_put() {
     fake.clear_requests();
     let applied = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(applied.recreated, 1, "{applied:?}");
-    let writes: Vec<String> = requests(&fake)
-        .into_iter()
-        .filter(|r| !r.starts_with("GET"))
-        .collect();
+    let writes = write_requests(&fake);
     assert_eq!(
         writes,
         [
@@ -193,10 +195,7 @@ async fn an_update_only_sync_changes_groups_by_its_modify() {
     fake.clear_requests();
     let applied = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(applied.updated, 1, "{applied:?}");
-    let writes: Vec<String> = requests(&fake)
-        .into_iter()
-        .filter(|r| !r.starts_with("GET"))
-        .collect();
+    let writes = write_requests(&fake);
     assert_eq!(writes, ["PUT /catalogs/S23/products/C1"]);
     let after = plain.products(CATALOG).get("C1").await.unwrap();
     assert_eq!(after.group_ids().collect::<Vec<_>>(), ["CHAIRS"]);
