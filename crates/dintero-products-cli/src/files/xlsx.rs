@@ -854,6 +854,81 @@ mod tests {
         );
     }
 
+    /// A workbook of an `id` header and `good` rows, whose next row holds a cell calamine
+    /// refuses (a type attribute no spreadsheet writes), as a damaged or hand-made file might.
+    fn broken_after(good: u32) -> Vec<u8> {
+        let mut workbook = Workbook::new();
+        let written = (|| -> Result<(), XlsxError> {
+            let sheet = workbook.add_worksheet();
+            sheet.write_string(0, 0, "id")?;
+            for row in 1..=good + 1 {
+                sheet.write_string(row, 0, format!("P{row}"))?;
+            }
+            Ok(())
+        })();
+        assert!(written.is_ok(), "{written:?}");
+        let bytes = save(&mut workbook);
+        let sheet = unzip(&bytes, "xl/worksheets/sheet1.xml");
+        let cell = format!(r#"<c r="A{}" t="s">"#, good + 2);
+        assert!(sheet.contains(&cell), "{sheet}");
+        let broken = sheet.replace(&cell, &format!(r#"<c r="A{}" t="x">"#, good + 2));
+        rezip(&bytes, "xl/worksheets/sheet1.xml", &broken)
+    }
+
+    /// A row is handed out once the next row starts, so a cell that cannot be read ends the
+    /// reading at the row being read: its line is named, the rows before it are read, and no
+    /// row after it is taken for complete.
+    #[test]
+    fn a_cell_that_cannot_be_read_ends_the_rows_naming_the_row_being_read() {
+        for good in 1..=3u32 {
+            let rows = lines(broken_after(good));
+            let (error, read) = rows.split_last().unwrap_or_else(|| panic!("no rows"));
+            let expected: Vec<String> = (1..good)
+                .map(|row| format!("{} P{row} - -", row + 1))
+                .collect();
+            assert_eq!(read, expected, "{good} good rows");
+            let line = good + 1;
+            assert!(
+                error.starts_with(&format!("t.xlsx, line {line}: cannot read further: ")),
+                "{good} good rows: {error}"
+            );
+        }
+    }
+
+    /// The reading thread ends without a word only when calamine panicked in it: the rows
+    /// already sent are read, then an error names the line after the last of them.
+    #[test]
+    fn a_reading_thread_that_dies_ends_the_rows_after_the_last_one_read() {
+        let (sender, batches) = mpsc::sync_channel(1);
+        let row_error = |line| RowError {
+            file: "t.xlsx".into(),
+            line,
+            place: Place::Row,
+            id: None,
+            message: "a bad row".into(),
+            fatal: false,
+        };
+        assert!(sender.send(Message::Rows(vec![Err(row_error(7))])).is_ok());
+        drop(sender);
+        let products = XlsxProducts {
+            file: "t.xlsx".into(),
+            batches,
+            current: Vec::new().into_iter(),
+            last_line: 1,
+            done: false,
+        };
+        let read: Vec<String> = products
+            .map(|row| row.err().map_or("a row".into(), |e| e.to_string()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                "t.xlsx, line 7: a bad row",
+                "t.xlsx, line 8: cannot read further: the workbook is malformed",
+            ]
+        );
+    }
+
     #[test]
     fn a_workbook_without_products_is_a_usage_error() {
         let not_a_workbook = read(b"id,name\nA,Chair\n".to_vec())
@@ -1016,6 +1091,27 @@ mod tests {
         assert!(styles.contains("<b/>"), "{styles}");
         let rows = lines(bytes);
         assert_eq!(rows, ["2 007 =1+1 1499.50 NOK"]);
+    }
+
+    /// `bytes`, a workbook, with the part `name` replaced by `text`.
+    fn rezip(bytes: &[u8], name: &str, text: &str) -> Vec<u8> {
+        use std::io::Write as _;
+        let copied = (|| -> zip::result::ZipResult<Vec<u8>> {
+            let mut archive = zip::ZipArchive::new(Cursor::new(bytes))?;
+            let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            for i in 0..archive.len() {
+                let part = archive.by_index(i)?;
+                if part.name()? == name {
+                    drop(part);
+                    out.start_file(name, zip::write::SimpleFileOptions::default())?;
+                    out.write_all(text.as_bytes())?;
+                } else {
+                    out.raw_copy_file(part)?;
+                }
+            }
+            Ok(out.finish()?.into_inner())
+        })();
+        copied.unwrap_or_else(|e| panic!("rewriting {name}: {e}"))
     }
 
     /// The text of one part of a workbook (a zip archive).
