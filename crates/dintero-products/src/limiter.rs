@@ -319,6 +319,78 @@ mod tests {
         assert!(limiter.rate().unwrap() >= MIN_RATE);
     }
 
+    /// What the limiter's first 429 should set the rate to, worked out from the time of every
+    /// success, `at` (from the limiter's start), with no ring: the successes of the ten seconds
+    /// up to `now` (whole 100 ms slots) over the span until the pause ends, less 5%, but at least
+    /// a quarter of the most that got through in one second (ten slots) and at least `MIN_RATE`.
+    fn rate_after_a_429(at: &[Duration], now: Duration, pause: Duration) -> f64 {
+        let slot = |t: Duration| (t.as_millis() / SLOT.as_millis()) as u64;
+        let in_slots = |from: u64, to: u64| {
+            at.iter()
+                .filter(|&&t| (from..=to).contains(&slot(t)))
+                .count() as f64
+        };
+        let newest = slot(now);
+        let total = in_slots((newest + 1).saturating_sub(SLOTS as u64), newest);
+        let span = (now + pause)
+            .saturating_sub(now.saturating_sub(WINDOW))
+            .max(SLOT);
+        // The peak is counted as each success lands, over its second.
+        let peak = at
+            .iter()
+            .map(|&t| in_slots((slot(t) + 1).saturating_sub(SECOND_SLOTS), slot(t)))
+            .fold(0.0, f64::max);
+        (total / span.as_secs_f64() * BACKOFF).max((peak * FLOOR_OF_PEAK).max(MIN_RATE))
+    }
+
+    proptest::proptest! {
+        /// Any run of successes and waits, then a 429: the rate is the model's.
+        #[test]
+        fn the_rate_after_a_429_is_what_got_through(
+            steps in proptest::collection::vec((0u64..2_500, 0u32..60), 1..30),
+            pause_ms in 0u64..5_000,
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap_or_else(|e| panic!("a test runtime: {e}"));
+            let (rate, expected) = runtime.block_on(async {
+                let limiter = RateLimiter::adaptive();
+                let started = Instant::now();
+                let mut at = Vec::new();
+                for (wait_ms, successes) in &steps {
+                    tokio::time::advance(Duration::from_millis(*wait_ms)).await;
+                    for _ in 0..*successes {
+                        limiter.succeeded();
+                        at.push(started.elapsed());
+                    }
+                }
+                let pause = Duration::from_millis(pause_ms);
+                let expected = rate_after_a_429(&at, started.elapsed(), pause);
+                limiter.throttle(Some(pause));
+                (limiter.rate(), expected)
+            });
+            let rate = rate.unwrap_or(f64::NAN);
+            proptest::prop_assert!(
+                (rate - expected).abs() <= expected * 1e-9,
+                "rate {rate}, expected {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_limiter_prints_its_rate_and_throttles() {
+        let limiter = RateLimiter::fixed(20.0);
+        limiter.throttle(None);
+        let printed = format!("{limiter:?}");
+        let rate = limiter.rate().unwrap_or(f64::NAN);
+        assert_eq!(
+            printed,
+            format!("RateLimiter {{ rate: Some({rate:?}), throttled: 1, .. }}")
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn throttles_sent_whatever_the_rate_do_not_drive_it_to_nothing() {
         let limiter = RateLimiter::adaptive();
