@@ -74,6 +74,12 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
         for package in *packages {
             command.args(["--test-package", package]);
         }
+        // The slowest tests wait on timers (backoffs, slow replies, a soak's faults), not on
+        // the CPU: four at a time on two cores take a mutant's test run from about 28 s to 19 s.
+        // A caller's own setting wins.
+        if std::env::var_os("RUST_TEST_THREADS").is_none() {
+            command.env("RUST_TEST_THREADS", "4");
+        }
         // Its own exit status says missed (2) or timeouts (3): the outcomes say which, per file.
         command
             .status()

@@ -464,10 +464,9 @@ impl<Op: ListOperation> Source<Op::Item> for Paginator<Op> {
             if more {
                 self.cursor = page.next_cursor.clone();
                 if self.ahead.is_some() {
-                    // Started now, so the request is on its way while the page is consumed.
-                    let mut ahead = self.start_fetch(self.ahead);
-                    ahead.start(cx);
-                    self.fetch = Some(ahead);
+                    // Started now, so the request is on its way while the page is consumed: a
+                    // spawned one at once, one in this task at the first item's `drive`.
+                    self.fetch = Some(self.start_fetch(self.ahead));
                 }
             } else {
                 self.done = true;
@@ -504,13 +503,6 @@ impl<T> Fetch<T> {
             Fetch::InTask(fetch) => fetch.poll(cx),
         }
     }
-
-    /// Gives an in-task fetch its first poll, which sends the request when a connection is free.
-    fn start(&mut self, cx: &mut Context<'_>) {
-        if let Fetch::InTask(fetch) = self {
-            fetch.drive(cx);
-        }
-    }
 }
 
 impl<T> Drop for Fetch<T> {
@@ -540,6 +532,7 @@ impl<T> InTask<T> {
             future,
             runtime: current_runtime(),
             waker: Arc::new(Woken {
+                // Never polled yet: the first `drive` polls it, which sends the request.
                 woken: AtomicBool::new(true),
                 task: AtomicWaker::new(),
             }),
@@ -599,13 +592,12 @@ impl Wake for Woken {
     }
 }
 
+/// Cuts `page` to `max` items. A page cut short loses its cursor, which would skip the items cut
+/// off; a page that holds exactly `max` keeps it, to resume after.
 fn truncate<T>(page: &mut Page<T>, max: usize) {
-    if page.items.len() >= max {
-        let cut = page.items.len() > max;
+    if page.items.len() > max {
         page.items.truncate(max);
-        if cut || max == 0 {
-            page.next_cursor = None;
-        }
+        page.next_cursor = None;
     }
 }
 

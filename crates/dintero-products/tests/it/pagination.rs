@@ -1,6 +1,7 @@
 //! The one paginator, against a loopback server: the exact cursors it sends and when it stops.
 
 use crate::common;
+use crate::hostile::{Hostile, Reply};
 
 use common::*;
 use dintero_products::{Cursor, Error, Page, Pages};
@@ -231,6 +232,78 @@ async fn send_fetches_one_page_and_starting_after_resumes() {
     assert!(!rest[0].has_more());
 }
 
+/// A page reads as its items whichever way a caller takes them: borrowed, iterated, owned.
+#[tokio::test]
+async fn a_page_reads_as_its_items_every_way() {
+    let h = Harness::start().await;
+    mount_groups(&h, vec![(groups(&["B1", "B2"]), None)]).await;
+    let page = h.client.groups().list().send().await.unwrap();
+    assert_eq!((page.len(), page.is_empty()), (2, false));
+    let borrowed: Vec<&str> = (&page).into_iter().map(|g| g.id()).collect();
+    assert_eq!(borrowed, ["B1", "B2"]);
+    let owned: Vec<String> = page.into_iter().map(|g| g.id().to_string()).collect();
+    assert_eq!(owned, ["B1", "B2"]);
+
+    let none = h.client.groups().list().max_items(0).send().await.unwrap();
+    assert_eq!((none.len(), none.is_empty()), (0, true));
+    assert_eq!(none.into_iter().count(), 0);
+}
+
+/// A request prints what it will ask for (the filter and the settings), and nothing of the
+/// client it holds: no credentials in a log line.
+#[tokio::test]
+async fn a_list_request_prints_its_filter_and_settings() {
+    let h = Harness::start().await;
+    let request = h
+        .client
+        .groups()
+        .list()
+        .group_id("B1")
+        .limit(5)
+        .starting_after("c1")
+        .max_items(7)
+        .prefetch(false);
+    let printed = format!("{request:?}");
+    for part in [
+        "ListRequest",
+        "\"B1\"",
+        "limit: Some(Ok(PageSize(5)))",
+        "\"c1\"",
+        "max_items: Some(7)",
+        "prefetch: false",
+    ] {
+        assert!(printed.contains(part), "{part} in {printed}");
+    }
+    assert!(!printed.contains(CLIENT_SECRET), "{printed}");
+}
+
+/// `send` with `max_items`: a page cut short carries no cursor, which would skip the items cut
+/// off; a page that holds no more than `max_items` keeps its cursor, to resume after it.
+#[tokio::test]
+async fn a_page_cut_by_max_items_has_no_cursor_and_one_that_fits_keeps_it() {
+    let h = Harness::start().await;
+    mount_groups(
+        &h,
+        vec![(groups(&["B1", "B2"]), Some("c1")), (groups(&["B3"]), None)],
+    )
+    .await;
+    let send = |max| h.client.groups().list().limit(2).max_items(max).send();
+    let cut = send(1).await.unwrap();
+    assert_eq!(
+        (ids(&cut), cut.next_cursor(), cut.has_more()),
+        (vec!["B1".to_string()], None, false)
+    );
+    for max in [2, 3] {
+        let fits = send(max).await.unwrap();
+        assert_eq!(ids(&fits), ["B1", "B2"], "max_items({max})");
+        assert_eq!(
+            fits.next_cursor().map(Cursor::as_str),
+            Some("c1"),
+            "max_items({max})"
+        );
+    }
+}
+
 #[tokio::test]
 async fn max_items_stops_early_without_fetching_further() {
     let h = Harness::start().await;
@@ -339,6 +412,68 @@ async fn the_items_stream_prefetches_while_its_items_are_taken() {
     assert_eq!(h.api_requests().await.len(), 1);
 }
 
+/// A page fetched ahead that has to wait before it is sent (here for the rate limit) goes out
+/// while the consumer takes items, when its wait is over: not when the page runs out.
+#[tokio::test]
+async fn the_items_stream_sends_a_waiting_request_while_items_are_taken() {
+    let h = Harness::start().await;
+    mount_three_then_one(&h).await;
+    // Ten requests a second: page two's request waits about 100 ms after page one's.
+    let client = h
+        .client
+        .with_rate_limiter(dintero_products::RateLimiter::fixed(10.0));
+    let mut items = client.groups().list().items();
+    within(items.try_next()).await.unwrap().unwrap();
+    assert_eq!(h.api_requests().await.len(), 1);
+    // The consumer works on the first item past the wait, then takes the second.
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    within(items.try_next()).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        h.api_requests().await.len(),
+        2,
+        "page two is requested with a page item still to take"
+    );
+    let rest: Vec<_> = within(items.try_collect()).await.unwrap();
+    assert_eq!(rest.len(), 2);
+}
+
+/// Dropping a page stream cancels the page it fetches ahead: its connection is closed, rather
+/// than left waiting in a task nobody reads.
+#[tokio::test]
+async fn dropping_a_page_stream_cancels_the_page_fetched_ahead() {
+    let server = Hostile::start(|seen| {
+        if seen.is_token_request() {
+            Reply::token("t", json!(3600))
+        } else if seen.target.contains("starting_after") {
+            Reply::Silent
+        } else {
+            Reply::json(
+                200,
+                json!({"groups": [group("B1")], "starting_after": "c1"}),
+            )
+        }
+    })
+    .await;
+    let client = builder(&server.base_url).build().unwrap();
+    let mut pages = client.groups().list().pages();
+    within(pages.try_next()).await.unwrap().unwrap();
+    within(async {
+        while server.api_requests().len() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert_eq!(server.closed_by_client(), 0, "page two is still awaited");
+    drop(pages);
+    within(async {
+        while server.closed_by_client() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+}
+
 /// An items stream taken to another runtime in the middle of a list starts its page fetched
 /// ahead again there, rather than poll the first runtime's timers and connections.
 #[test]
@@ -410,6 +545,14 @@ async fn the_items_stream_hints_the_rest_of_its_page() {
         hints.push(items.size_hint());
     }
     assert_eq!(hints, [(2, None), (1, None), (0, None), (0, None)]);
+}
+
+/// A stream prints which kind it is, and nothing of the client behind it.
+#[tokio::test]
+async fn streams_print_their_kind() {
+    let h = Harness::start().await;
+    assert_eq!(format!("{:?}", h.client.groups().list().pages()), "Pages");
+    assert_eq!(format!("{:?}", h.client.groups().list().items()), "Items");
 }
 
 #[test]

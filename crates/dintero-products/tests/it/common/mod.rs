@@ -66,10 +66,47 @@ impl Respond for TokenIssuer {
     }
 }
 
+/// How long one test may run: about three times the slowest test, under a loaded machine.
+const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Ends the test run, naming the test, when the test that started it still runs after
+/// [`TEST_LIMIT`]. A stream or loop that a slip makes endless then fails within seconds instead
+/// of hanging the run, even one that never yields, which no async timeout can stop. Each
+/// server a test starts holds one; it is let go when the server is dropped.
+/// Dropping its sender stops the watchdog.
+pub struct Watchdog(std::sync::mpsc::Sender<()>);
+
+impl Watchdog {
+    pub fn start() -> Self {
+        use std::io::Write as _;
+        // libtest runs each test on a thread of the test's name.
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(TEST_LIMIT)
+            {
+                // Straight to stderr: `eprintln!` in a test's thread is captured, and lost
+                // with the process.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{test} still runs after {TEST_LIMIT:?}: something that should end does not"
+                );
+                std::process::exit(101);
+            }
+        });
+        Self(stop)
+    }
+}
+
 pub struct Harness {
     pub server: MockServer,
     pub tokens: TokenIssuer,
     pub client: Client,
+    _watchdog: Watchdog,
 }
 
 impl Harness {
@@ -90,6 +127,7 @@ impl Harness {
             server,
             tokens,
             client,
+            _watchdog: Watchdog::start(),
         }
     }
 

@@ -70,6 +70,9 @@ pub enum Reply {
     },
     /// Close the connection without a word.
     Hangup,
+    /// Say nothing, and count the connection in [`Hostile::closed_by_client`] when the client
+    /// closes it: how a test sees a request the client gave up.
+    Silent,
 }
 
 impl Reply {
@@ -117,7 +120,9 @@ pub struct Hostile {
     pub base_url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     connections: Arc<AtomicUsize>,
+    closed_by_client: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
+    _watchdog: crate::common::Watchdog,
 }
 
 impl Drop for Hostile {
@@ -135,14 +140,21 @@ impl Hostile {
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
+        let closed_by_client = Arc::new(AtomicUsize::new(0));
         let script: Script = Arc::new(script);
         let task = tokio::spawn({
             let seen = seen.clone();
             let connections = connections.clone();
+            let closed_by_client = closed_by_client.clone();
             async move {
                 while let Ok((stream, _)) = listener.accept().await {
                     connections.fetch_add(1, Ordering::SeqCst);
-                    tokio::spawn(serve(stream, script.clone(), seen.clone()));
+                    tokio::spawn(serve(
+                        stream,
+                        script.clone(),
+                        seen.clone(),
+                        closed_by_client.clone(),
+                    ));
                 }
             }
         });
@@ -150,13 +162,20 @@ impl Hostile {
             base_url,
             seen,
             connections,
+            closed_by_client,
             task,
+            _watchdog: crate::common::Watchdog::start(),
         }
     }
 
     /// Every request so far, in arrival order.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// How many connections given a [`Reply::Silent`] the client has closed.
+    pub fn closed_by_client(&self) -> usize {
+        self.closed_by_client.load(Ordering::SeqCst)
     }
 
     pub fn token_requests(&self) -> usize {
@@ -172,14 +191,28 @@ impl Hostile {
 }
 
 /// One request per connection: read it, record it, reply, close.
-async fn serve(stream: TcpStream, script: Script, seen: Arc<Mutex<Vec<Seen>>>) {
+async fn serve(
+    stream: TcpStream,
+    script: Script,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    closed_by_client: Arc<AtomicUsize>,
+) {
     let mut stream = BufReader::new(stream);
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
     seen.lock().unwrap().push(request.clone());
-    let reply = script(&request);
-    let _ = write_reply(stream.get_mut(), reply).await;
+    match script(&request) {
+        Reply::Silent => {
+            let mut rest = Vec::new();
+            if stream.read_to_end(&mut rest).await.is_ok() {
+                closed_by_client.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        reply => {
+            let _ = write_reply(stream.get_mut(), reply).await;
+        }
+    }
 }
 
 async fn read_request(stream: &mut BufReader<TcpStream>) -> Option<Seen> {
@@ -227,7 +260,7 @@ async fn write_reply(stream: &mut TcpStream, reply: Reply) -> std::io::Result<()
     const PIECE: usize = 64 * 1024;
     match reply {
         Reply::Later(..) => unreachable!("unwrapped above"),
-        Reply::Hangup => Ok(()),
+        Reply::Hangup | Reply::Silent => Ok(()),
         Reply::Full {
             status,
             headers,
