@@ -379,6 +379,64 @@ mod tests {
         }
     }
 
+    /// The 429s of one burst set the rate once, but each may ask for a longer wait: every call
+    /// waits for the longest.
+    #[tokio::test(start_paused = true)]
+    async fn a_longer_retry_after_in_the_same_burst_extends_the_pause() {
+        let limiter = RateLimiter::adaptive();
+        limiter.throttle(Some(Duration::from_secs(1)));
+        limiter.throttle(Some(Duration::from_secs(3)));
+        limiter.throttle(Some(Duration::from_secs(2)));
+        let started = Instant::now();
+        limiter.acquire().await;
+        let waited = started.elapsed();
+        assert!(
+            (Duration::from_secs(3)..Duration::from_millis(3_100)).contains(&waited),
+            "{waited:?}"
+        );
+    }
+
+    /// The 429s of one burst cut the rate once, however long a wait the later ones ask for;
+    /// a 429 from the moment the pause ends starts a new burst, and cuts it again.
+    #[tokio::test(start_paused = true)]
+    async fn one_burst_cuts_the_rate_once_and_the_next_burst_again() {
+        let limiter = RateLimiter::adaptive();
+        for _ in 0..100 {
+            limiter.succeeded();
+            tokio::time::advance(Duration::from_millis(9)).await;
+        }
+        limiter.throttle(Some(Duration::from_secs(1)));
+        let first = limiter.rate();
+        limiter.throttle(Some(Duration::from_secs(3)));
+        assert_eq!(limiter.rate(), first, "the same burst");
+        tokio::time::advance(Duration::from_secs(3)).await;
+        limiter.throttle(Some(Duration::from_secs(1)));
+        let (first, second) = (first.unwrap_or(0.0), limiter.rate().unwrap_or(f64::MAX));
+        assert!(second < first, "a new burst: {second} after {first}");
+    }
+
+    /// A call waiting for its turn when a 429 pauses the limiter waits out the pause too.
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_that_begins_while_a_call_waits_holds_it_too() {
+        let limiter = RateLimiter::fixed(1.0);
+        limiter.acquire().await;
+        let started = Instant::now();
+        let waiting = tokio::spawn({
+            let limiter = limiter.clone();
+            async move {
+                limiter.acquire().await;
+                started.elapsed()
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        limiter.throttle(Some(Duration::from_secs(2)));
+        let waited = waiting.await.unwrap_or_default();
+        assert!(
+            (Duration::from_millis(2_500)..Duration::from_millis(2_600)).contains(&waited),
+            "{waited:?}"
+        );
+    }
+
     #[test]
     fn a_limiter_prints_its_rate_and_throttles() {
         let limiter = RateLimiter::fixed(20.0);

@@ -360,3 +360,43 @@ async fn a_product_copied_with_to_new_keeps_what_the_sdk_cannot_read() {
     assert_eq!(sent["unit_gross_price"], 10900);
     assert_eq!(sent["locations"][0]["aisle"], 12);
 }
+
+/// A job's writes print what they will do to which id (a modify's change as `..`), one whose
+/// id failed its check prints as the error it will report, and a job prints its settings.
+#[tokio::test]
+async fn bulk_writes_and_jobs_print_what_they_will_do() {
+    use dintero_products::{ProductUpdate, Products, Write};
+    let h = Harness::start().await;
+    let writes: Vec<Write<Products>> = vec![
+        Write::create(NewProduct::new("Chair").id("C1")),
+        Write::replace("C2", ProductUpdate::new().name("Table")),
+        Write::modify("C3", |u| u.name = None),
+        Write::upsert(NewProduct::new("Lamp").id("C4")),
+        Write::delete("C5"),
+        Write::recreate(NewProduct::new("Sofa").id("C6")),
+        Write::delete(" C7"),
+    ];
+    let printed: Vec<String> = writes.iter().map(|w| format!("{w:?}")).collect();
+    let expected = [
+        ("Create(", "\"C1\"", "Chair"),
+        ("Replace(", "\"C2\"", "Table"),
+        ("Modify(", "\"C3\"", ".."),
+        ("Upsert(", "\"C4\"", "Lamp"),
+        ("Delete(", "\"C5\"", ""),
+        ("Recreate(", "\"C6\"", "Sofa"),
+        ("Invalid(Delete, ", "C7", ""),
+    ];
+    for (printed, (kind, id, detail)) in printed.iter().zip(expected) {
+        assert!(
+            printed.starts_with(kind) && printed.contains(id) && printed.contains(detail),
+            "{printed}: {kind} {id} {detail}"
+        );
+    }
+    let job = h.client.products("S23").bulk().concurrency(3);
+    let job_printed = format!("{job:?}");
+    assert!(
+        job_printed.starts_with("BulkWriter") && job_printed.contains("concurrency: 3"),
+        "{job_printed}"
+    );
+    assert_eq!(format!("{:?}", job.run(writes)), "BulkRun");
+}
