@@ -621,8 +621,55 @@ mod tests {
         let err = checked("http://api.example.com", false).unwrap_err();
         assert!(err.to_string().contains("allow_insecure_http"), "{err}");
         assert!(checked("http://api.example.com", true).is_ok());
+        for extra in ["?x=1", "#top", "?x=1#top"] {
+            let url = format!("https://api.example.com/v1{extra}");
+            let err = checked(&url, false).unwrap_err();
+            assert!(
+                err.to_string().contains("query or fragment"),
+                "{url}: {err}"
+            );
+        }
         assert!(checked("ftp://x", true).is_err());
         assert!(checked("not a url", true).is_err());
+    }
+
+    /// A builder prints what it was given, for a log line, and never the secret.
+    #[test]
+    fn a_builder_prints_its_settings_but_not_the_secret() {
+        let builder = Client::builder()
+            .account_id("T12345678")
+            .client_credentials("the-client-id", "the-hidden-secret")
+            .base_url("https://api.example.com/v1")
+            .audience("the-audience");
+        let shown = format!("{builder:?}");
+        for part in [
+            "ClientBuilder",
+            "T12345678",
+            "the-client-id",
+            "https://api.example.com/v1",
+            "the-audience",
+        ] {
+            assert!(shown.contains(part), "{part} in {shown}");
+        }
+        assert!(!shown.contains("the-hidden-secret"), "{shown}");
+    }
+
+    /// `allow_insecure_http` lets a plain-http base URL off loopback through `build`.
+    #[test]
+    fn allow_insecure_http_admits_plain_http_off_loopback() {
+        let builder = || {
+            Client::builder()
+                .account_id("T12345678")
+                .client_credentials("id", "secret")
+                .base_url("http://products.internal:8080/v1")
+        };
+        assert!(matches!(builder().build(), Err(Error::Config { .. })));
+        let client = builder().allow_insecure_http().build();
+        assert_eq!(
+            client.as_ref().map(Client::base_url).ok(),
+            Some("http://products.internal:8080/v1"),
+            "{client:?}"
+        );
     }
 
     #[test]

@@ -349,6 +349,56 @@ async fn a_route_the_facts_saw_that_answers_404_is_no_proof_the_product_is_missi
     assert_eq!(requests(&fake), ["GET /catalogs/S23/products/P000003"]);
 }
 
+/// A route the facts saw that turns out missing is dropped for its own resource only: the
+/// next get of that resource goes to the list at once, and the other routes stay in use.
+#[tokio::test]
+async fn a_route_found_missing_is_dropped_for_its_resource_alone() {
+    let all_routes = facts(&[
+        (Fact::RouteGetProduct, json!(true)),
+        (Fact::RouteGetGroup, json!(true)),
+        (Fact::RouteGetCatalog, json!(true)),
+    ]);
+    let routes = [
+        (Route::GetProduct, "GET /catalogs/S23/products/P000001"),
+        (Route::GetGroup, "GET /groups/G000001"),
+        (Route::GetCatalog, "GET /catalogs/S23"),
+    ];
+    let lists = [
+        "GET /catalogs/S23/products?limit=100&product_id=P000001",
+        "GET /groups?group_id=G000001&limit=100",
+        "GET /catalogs?limit=100",
+    ];
+    for (missing, (route, _)) in routes.iter().enumerate() {
+        let fake = fake(Dialect::default().route(*route, false)).await;
+        fake.seed_products(ACCOUNT, CATALOG, 3);
+        let client = client_with_facts(&fake, all_routes.clone());
+        let get_each = || async {
+            fake.clear_requests();
+            client.products(CATALOG).get("P000001").await.unwrap();
+            client.groups().get("G000001").await.unwrap();
+            client.catalogs().get(CATALOG).await.unwrap();
+            requests(&fake)
+        };
+        let mut first = Vec::new();
+        let mut then = Vec::new();
+        for (i, (_, get)) in routes.iter().enumerate() {
+            if i == missing {
+                first.extend([get.to_string(), lists[i].to_string()]);
+                then.push(lists[i].to_string());
+            } else {
+                first.push(get.to_string());
+                then.push(get.to_string());
+            }
+        }
+        assert_eq!(
+            within(get_each()).await,
+            first,
+            "{route:?} missing: first gets"
+        );
+        assert_eq!(within(get_each()).await, then, "{route:?} missing: then");
+    }
+}
+
 /// Only "no such route" sends a get to the list: any other error of the route the facts saw
 /// (here a 403) is the caller's, after one request, and the route stays in use.
 #[tokio::test]

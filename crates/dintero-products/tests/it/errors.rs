@@ -476,3 +476,36 @@ async fn a_listed_object_without_its_id_fails_the_page_naming_the_field() {
         Some("P1")
     );
 }
+
+/// `connect_timeout` bounds connecting: against a server whose queue of connections is full
+/// (it never accepts them), so that the kernel leaves new ones waiting, a call fails within it,
+/// long before the attempt's own timeout.
+#[tokio::test]
+async fn a_connect_timeout_bounds_connecting() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut queued = Vec::new();
+    for _ in 0..4 {
+        let connect = tokio::net::TcpStream::connect(address);
+        if let Ok(Ok(stream)) = tokio::time::timeout(Duration::from_millis(200), connect).await {
+            queued.push(stream);
+        }
+    }
+    let client = dintero_products::Client::builder()
+        .account_id(AID)
+        .bearer_token("t")
+        .base_url(format!("http://{address}"))
+        .connect_timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(20))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.groups().get("B1").await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}: {error:?}");
+    assert!(error.is_timeout(), "{error:?}");
+    drop((queued, listener));
+}

@@ -344,3 +344,48 @@ proptest! {
         prop_assert!(outcome.is_ok(), "{:?}", outcome);
     }
 }
+
+/// Every request says who sends it: the SDK and its version, what `user_agent` set, or what
+/// the caller's own `reqwest_client` says, on the token request as on the API's.
+#[tokio::test]
+async fn requests_carry_the_user_agent() {
+    let server = Hostile::start(|seen| {
+        if seen.is_token_request() {
+            Reply::token("t", json!(3600))
+        } else {
+            Reply::json(200, json!({"groups": [group("B1")]}))
+        }
+    })
+    .await;
+    let sdk = format!("dintero-products-rust/{}", env!("CARGO_PKG_VERSION"));
+    for (client, expected) in [
+        (builder(&server.base_url).build().unwrap(), sdk.as_str()),
+        (
+            builder(&server.base_url)
+                .user_agent("merchant-sync/2.1")
+                .build()
+                .unwrap(),
+            "merchant-sync/2.1",
+        ),
+        (
+            builder(&server.base_url)
+                .reqwest_client(
+                    reqwest::Client::builder()
+                        .user_agent("own-reqwest/1")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+            "own-reqwest/1",
+        ),
+    ] {
+        let before = server.seen().len();
+        client.groups().get("B1").await.unwrap();
+        let sent: Vec<_> = server.seen()[before..]
+            .iter()
+            .map(|seen| seen.header("user-agent").unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(sent, [expected, expected]);
+    }
+}
