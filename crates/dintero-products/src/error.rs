@@ -495,3 +495,48 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a body of `len` bytes of `byte` should leave in an error: all of it up to the limit,
+    /// else its first `SNIPPET_BYTES` and a mark that it was cut.
+    fn expected_snippet(len: usize, byte: u8) -> String {
+        let kept = String::from_utf8(vec![byte; len.min(SNIPPET_BYTES)]).unwrap_or_default();
+        if len > SNIPPET_BYTES {
+            format!("{kept}…")
+        } else {
+            kept
+        }
+    }
+
+    #[test]
+    fn a_body_at_the_limit_is_kept_whole_and_one_byte_more_is_cut() {
+        for len in [0, SNIPPET_BYTES - 1, SNIPPET_BYTES, SNIPPET_BYTES + 1] {
+            assert_eq!(
+                snippet(&vec![b'x'; len]),
+                expected_snippet(len, b'x'),
+                "{len}"
+            );
+        }
+        // A cut through a character shows the replacement character, never a panic.
+        let mut body = vec![b'a'; SNIPPET_BYTES - 1];
+        body.extend("é".as_bytes());
+        assert!(
+            snippet(&body).ends_with("\u{FFFD}…"),
+            "{:?}",
+            snippet(&body)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_body_is_kept_whole_up_to_the_limit_and_cut_with_a_mark_after(
+            len in 0usize..1_200,
+            byte in 0x20u8..0x7f,
+        ) {
+            proptest::prop_assert_eq!(snippet(&vec![byte; len]), expected_snippet(len, byte));
+        }
+    }
+}

@@ -71,13 +71,14 @@ async fn unknown_error_codes_are_kept_and_the_status_decides() {
 
 #[tokio::test]
 async fn predicates_follow_the_status() {
-    for (status, check) in [
+    let by_status = [
         (401u16, Error::is_unauthorized as fn(&Error) -> bool),
         (403, Error::is_forbidden),
         (404, Error::is_not_found),
         (409, Error::is_conflict),
         (429, Error::is_rate_limited),
-    ] {
+    ];
+    for (status, check) in by_status {
         let h = answering(
             ResponseTemplate::new(status).set_body_json(json!({"error": {"message": "no"}})),
         )
@@ -91,12 +92,22 @@ async fn predicates_follow_the_status() {
             .await
             .unwrap_err();
         assert!(check(&error), "{status}: {error:?}");
+        // And no other status's predicate holds.
+        for (other, other_check) in by_status {
+            assert_eq!(
+                other_check(&error),
+                other == status,
+                "{status}: is {other}?"
+            );
+        }
         // An answer from the API is none of the kinds that fail before or around a request.
         assert!(
             !error.is_config()
                 && !error.is_invalid_input()
                 && !error.is_auth()
-                && !error.is_request_build(),
+                && !error.is_request_build()
+                && !error.is_change()
+                && !error.is_timeout(),
             "{status}: {error:?}"
         );
     }
@@ -188,6 +199,8 @@ async fn bad_success_bodies_are_decode_errors_that_keep_the_status() {
         assert!(chain(&error).starts_with("could not decode the 200 OK response at `"));
         assert_eq!(error.status().map(|s| s.as_u16()), Some(200), "{name}");
         assert!(!error.is_retryable(), "{name}");
+        // The server answered 200: it did what was asked, whatever its body says.
+        assert!(error.is_outcome_unknown(), "{name}");
     }
 }
 
@@ -396,6 +409,14 @@ async fn redirects_are_errors_and_never_followed() {
             other => panic!("{status}: {other:?}"),
         }
         assert!(!error.is_retryable());
+        // The message names where the server pointed, for the caller to check the base URL.
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the API answered {} (a redirect to {location:?}); redirects are not followed",
+                error.status().map(|s| s.to_string()).unwrap_or_default()
+            )
+        );
         assert!(
             elsewhere.seen().is_empty(),
             "{status}: the create went to {location}"
