@@ -458,16 +458,16 @@ async fn dropping_a_page_stream_cancels_the_page_fetched_ahead() {
     let client = builder(&server.base_url).build().unwrap();
     let mut pages = client.groups().list().pages();
     within(pages.try_next()).await.unwrap().unwrap();
-    within(async {
-        while server.api_requests().len() < 2 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await;
+    until(|| server.api_requests().len() == 2).await;
     assert_eq!(server.closed_by_client(), 0, "page two is still awaited");
     drop(pages);
+    until(|| server.closed_by_client() == 1).await;
+}
+
+/// Waits until `done` holds, or fails the test after 10 seconds.
+async fn until(done: impl Fn() -> bool) {
     within(async {
-        while server.closed_by_client() == 0 {
+        while !done() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })

@@ -72,8 +72,7 @@ const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 /// Ends the test run, naming the test, when the test that started it still runs after
 /// [`TEST_LIMIT`]. A stream or loop that a slip makes endless then fails within seconds instead
 /// of hanging the run, even one that never yields, which no async timeout can stop. Each
-/// server a test starts holds one; it is let go when the server is dropped.
-/// Dropping its sender stops the watchdog.
+/// server a test starts holds one; dropping the server drops its sender, which stops it.
 pub struct Watchdog(std::sync::mpsc::Sender<()>);
 
 impl Watchdog {
