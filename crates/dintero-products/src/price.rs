@@ -336,16 +336,19 @@ impl Price {
         if !percent.is_finite() {
             return Err(invalid("must be a finite number"));
         }
-        let basis_points = (percent * 100.0).round();
-        if basis_points.abs() > 1e15 {
-            return Err(invalid("is too large"));
-        }
-        // Exact: |minor| < 2^63 and |10_000 + bp| < 2^50, so the product fits in an i128.
-        let scaled = i128::from(self.minor_units) * (10_000 + basis_points as i128);
+        let too_large = || invalid("gives a price too large to represent");
+        // The cast saturates: a percent beyond an i128 of basis points overflows below, as
+        // does any product that would not be exact. No bound of our own on the percent: a
+        // change whose result fits is made.
+        let basis_points = (percent * 100.0).round() as i128;
+        let factor = basis_points.checked_add(10_000).ok_or_else(too_large)?;
+        let scaled = i128::from(self.minor_units)
+            .checked_mul(factor)
+            .ok_or_else(too_large)?;
         let rounded = div_round_half_away(scaled, 10_000);
         i64::try_from(rounded)
             .map(|minor_units| self.with_minor_units(minor_units))
-            .map_err(|_| invalid("gives a price too large to represent"))
+            .map_err(|_| too_large())
     }
 
     /// The sum of two prices in the same currency; `None` if the currencies differ or the sum
@@ -431,10 +434,10 @@ const SIGNS: [char; 3] = ['-', '+', '\u{2212}'];
 const MUST_BE_A_NUMBER: &str = "must be a number such as `1499.00` or `1 499,00`";
 
 fn too_many_decimals(exponent: u32) -> &'static str {
-    // The problem is a `&'static str`, so one per exponent ISO 4217 uses (0 to 4).
+    // The problem is a `&'static str`, so one per exponent ISO 4217 uses (0, 2, 3 and 4; a
+    // test walks every code).
     match exponent {
         0 => "has decimals, and the currency has none (amounts are not rounded)",
-        1 => "has more decimals than the currency's 1 (amounts are not rounded)",
         2 => "has more decimals than the currency's 2 (amounts are not rounded)",
         3 => "has more decimals than the currency's 3 (amounts are not rounded)",
         4 => "has more decimals than the currency's 4 (amounts are not rounded)",
@@ -596,6 +599,10 @@ mod tests {
         assert!(p(1).change_by_percent(f64::NAN).is_err());
         assert!(p(i64::MAX).change_by_percent(100.0).is_err());
         assert!(p(1).change_by_percent(1e300).is_err());
+        // However large the percent, a result that fits is given.
+        assert_eq!(p(1).change_by_percent(1e13).unwrap(), p(100_000_000_001));
+        assert_eq!(p(0).change_by_percent(1e30).unwrap(), p(0));
+        assert_eq!(p(-3).change_by_percent(-1e13).unwrap(), p(299_999_999_997));
     }
 
     #[test]
@@ -618,7 +625,9 @@ mod tests {
         assert!(p(100).jumps_to(&p(1000), 10));
         assert!(!p(1000).jumps_to(&p(101), 10));
         assert!(!p(101).jumps_to(&p(1000), 10));
+        // To or from zero is a price set or cleared, not a slip of the decimal mark.
         assert!(!p(0).jumps_to(&p(1000), 10));
+        assert!(!p(1000).jumps_to(&p(0), 10));
         assert!(!p(1000).jumps_to(&Price::new(100, Currency::SEK), 10));
         assert!(!p(i64::MAX).jumps_to(&p(i64::MAX), 10));
     }
@@ -727,6 +736,34 @@ mod tests {
         );
         assert_eq!(Price::from_major("1.5", kwd()), Ok(Price::new(1500, kwd())));
         assert_eq!(Price::from_major("500", jpy()), Ok(Price::new(500, jpy())));
+    }
+
+    /// Every code, listed or not: one decimal more than the currency has is refused, and the
+    /// message says how many it has.
+    #[test]
+    fn the_refusal_names_each_currencys_own_decimals() {
+        let letters = || b'A'..=b'Z';
+        let mut exponents = std::collections::BTreeSet::new();
+        for code in
+            letters().flat_map(|a| letters().flat_map(move |b| letters().map(move |c| [a, b, c])))
+        {
+            let currency = Currency::new(std::str::from_utf8(&code).unwrap()).unwrap();
+            let e = currency.exponent();
+            exponents.insert(e);
+            // Two more: one more would be three digits for two decimals, which is ambiguous.
+            let amount = format!("1.{}", "5".repeat(e as usize + 2));
+            let problem = Price::from_major(&amount, currency)
+                .unwrap_err()
+                .problem()
+                .to_string();
+            let says = if e == 0 {
+                "the currency has none".to_string()
+            } else {
+                format!("the currency's {e} ")
+            };
+            assert!(problem.contains(&says), "{currency} ({e}): {problem}");
+        }
+        assert_eq!(exponents.into_iter().collect::<Vec<_>>(), [0, 2, 3, 4]);
     }
 
     #[test]

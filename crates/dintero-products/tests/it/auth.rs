@@ -177,6 +177,7 @@ async fn refused_credentials_are_an_auth_error_with_its_status_and_asked_for_onc
         auth.to_string().contains("invalid client credentials"),
         "{auth}"
     );
+    assert!(!auth.is_retryable());
     assert!(error.is_unauthorized());
     assert!(!error.is_retryable());
     assert!(!error.to_string().contains(CLIENT_SECRET));
@@ -319,6 +320,27 @@ async fn a_token_endpoint_failing_at_once_is_asked_at_most_max_attempts_times() 
     // One burst: one shared request with its retries, whatever the number of callers.
     let token_requests = server.token_requests();
     assert!(token_requests <= 4, "{token_requests} token requests");
+}
+
+/// A token endpoint that asks for an hour's pause is not waited for, and the caller learns how
+/// long it asked, as it would from the API.
+#[tokio::test]
+async fn a_token_endpoints_retry_after_reaches_the_caller() {
+    let server = token_server(|_| {
+        Reply::json(429, json!({"error": {"message": "slow down"}})).header("retry-after", "3600")
+    })
+    .await;
+    let client = client_of(
+        &server,
+        RetryPolicy::default().max_elapsed(Duration::from_secs(2)),
+    );
+    let error = client.groups().get("B1").await.unwrap_err();
+    let Error::Auth(auth) = &error else {
+        panic!("expected an auth error, got {error:?}")
+    };
+    assert!(auth.is_retryable(), "a 429 is worth asking again later");
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(server.token_requests(), 1);
 }
 
 #[tokio::test]

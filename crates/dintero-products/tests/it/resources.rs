@@ -267,6 +267,171 @@ async fn create_once_looks_before_sending_again() {
     assert_eq!(posts, 1);
 }
 
+/// Answers with `replies` in turn, and with the last for ever after: a server whose state
+/// keeps flipping, or one that keeps failing.
+fn in_turn(replies: Vec<ResponseTemplate>) -> impl Fn(&Request) -> ResponseTemplate {
+    let replies = Mutex::new(std::collections::VecDeque::from(replies));
+    move |_: &Request| {
+        let mut replies = replies.lock().unwrap();
+        match replies.len() {
+            1 => replies[0].clone(),
+            _ => replies.pop_front().expect("a reply to give"),
+        }
+    }
+}
+
+fn failing(status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({"error": {"message": "no"}}))
+}
+
+fn listing(products: Vec<serde_json::Value>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "products": products }))
+}
+
+/// A product catalog whose lookups, creates and replaces answer in turn as given.
+async fn catalog(
+    h: &Harness,
+    lookups: Vec<ResponseTemplate>,
+    creates: Vec<ResponseTemplate>,
+    replaces: Vec<ResponseTemplate>,
+) {
+    for (verb, replies) in [("GET", lookups), ("POST", creates), ("PUT", replaces)] {
+        if !replies.is_empty() {
+            Mock::given(method(verb))
+                .respond_with(in_turn(replies))
+                .mount(&h.server)
+                .await;
+        }
+    }
+}
+
+/// How many requests of each verb the server saw: (lookups, creates, replaces).
+async fn sent(h: &Harness) -> (usize, usize, usize) {
+    let requests = h.api_requests().await;
+    let count = |verb: &str| {
+        requests
+            .iter()
+            .filter(|r| r.method.as_str() == verb)
+            .count()
+    };
+    (count("GET"), count("POST"), count("PUT"))
+}
+
+/// A loop whose bound slipped would go round for ever: fail in seconds instead.
+async fn bounded<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(10), future)
+        .await
+        .expect("ends: a job that meets the same race every time must give up")
+}
+
+async fn upsert_stol22(h: &Harness) -> Result<Written<dintero_products::Product>, Error> {
+    let products = h.client.products("S23");
+    bounded(products.upsert(NewProduct::new("Stablestol").id("Stol22"))).await
+}
+
+#[tokio::test]
+async fn upsert_racing_other_writers_round_after_round_gives_up_after_three_rounds() {
+    let h = Harness::start().await;
+    // Never there when looked up, always there when created: another writer creates and
+    // deletes it in between, every time.
+    catalog(&h, vec![listing(vec![])], vec![failing(409)], vec![]).await;
+    let error = upsert_stol22(&h).await.unwrap_err();
+    assert!(error.is_conflict(), "{error:?}");
+    assert_eq!(sent(&h).await, (3, 3, 0));
+}
+
+#[tokio::test]
+async fn upsert_returns_a_failure_that_is_no_race_at_once() {
+    let stol = product("Stol22", "Old", "stk");
+    // (lookups, creates, replaces) and the status that must come back, after (lookups,
+    // creates, replaces) requests: only a 404 of the lookup or the replace and a 409 of the
+    // create are races worth another turn.
+    let cases = [
+        (vec![failing(500)], vec![], vec![], 500, (1, 0, 0)),
+        (
+            vec![listing(vec![])],
+            vec![failing(400)],
+            vec![],
+            400,
+            (1, 1, 0),
+        ),
+        (
+            vec![listing(vec![stol.clone()])],
+            vec![],
+            vec![failing(422)],
+            422,
+            (1, 0, 1),
+        ),
+        (
+            vec![listing(vec![stol])],
+            vec![],
+            vec![failing(409)],
+            409,
+            (1, 0, 1),
+        ),
+    ];
+    for (lookups, creates, replaces, status, requests) in cases {
+        let h = Harness::start().await;
+        catalog(&h, lookups, creates, replaces).await;
+        let error = upsert_stol22(&h).await.unwrap_err();
+        assert_eq!(
+            error.status().map(|s| s.as_u16()),
+            Some(status),
+            "{error:?}"
+        );
+        assert_eq!(sent(&h).await, requests, "{error}");
+    }
+}
+
+fn stol22(status: u16) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(product("Stol22", "Stablestol", "stk"))
+}
+
+#[tokio::test]
+async fn create_once_sends_again_a_create_that_certainly_did_not_land() {
+    let h = Harness::start().await;
+    // A 500 (did it land?); the lookup does not find it; the second create lands.
+    catalog(
+        &h,
+        vec![listing(vec![])],
+        vec![failing(500), stol22(201)],
+        vec![],
+    )
+    .await;
+    let products = h.client.products("S23");
+    let written = bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22")))
+        .await
+        .unwrap();
+    assert!(matches!(written, Written::Created(_)), "{written:?}");
+    assert_eq!(sent(&h).await, (1, 2, 0));
+}
+
+#[tokio::test]
+async fn create_once_gives_up_after_four_creates_that_did_not_land() {
+    let h = Harness::start().await;
+    catalog(&h, vec![listing(vec![])], vec![failing(500)], vec![]).await;
+    let products = h.client.products("S23");
+    let error = bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22")))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500), "{error:?}");
+    assert_eq!(sent(&h).await, (4, 4, 0));
+}
+
+#[tokio::test]
+async fn create_once_that_cannot_look_returns_the_creates_own_failure() {
+    let h = Harness::start().await;
+    // The create's outcome is unknown and the lookup fails: sending it again could make it
+    // twice, so the caller gets the create's error, naming what happened to the create.
+    catalog(&h, vec![failing(503)], vec![failing(502)], vec![]).await;
+    let products = h.client.products("S23");
+    let error = bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22")))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502), "{error:?}");
+    assert_eq!(sent(&h).await, (1, 1, 0));
+}
+
 /// A product as another client may have stored it: a currency the SDK cannot read, fields it
 /// does not know (at the top, in a location, in `dimension`), and a location id it would not
 /// send of its own.

@@ -243,3 +243,76 @@ fn location_input(l: &types::Location) -> types::LocationInput {
         extra,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(json: serde_json::Value) -> Product {
+        Product::try_from(serde_json::from_value::<types::ProductDetails>(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_accessor_reads_its_own_field() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let p = product(serde_json::json!({
+            "product_id": "C1",
+            "product_name": "Ullgenser",
+            "description": "Varm",
+            "unit_gross_price": 149900,
+            "currency": "NOK",
+            "unit": "stk",
+            "is_virtual_product": true,
+            "catalog_id": "K1",
+            "groups": [{"group_id": "B1"}, {"group_id": "B2"}],
+            "locations": [
+                {"location_id": "OSL", "number_of_items_in_storage": 3},
+                {"location_id": "BGO", "number_of_items_in_storage": 0},
+            ],
+            "starting_at": "2026-01-01T00:00:00Z",
+            "stopping_at": "2026-02-01T00:00:00Z",
+            "updated_at": "2026-03-01T00:00:00Z",
+        }));
+        assert_eq!(p.id(), "C1");
+        assert_eq!(p.name(), "Ullgenser");
+        assert_eq!(p.description(), Some("Varm"));
+        assert_eq!(p.price(), Some(Price::new(149900, Currency::NOK)));
+        assert_eq!(p.unit(), Some("stk"));
+        assert!(p.is_virtual());
+        assert_eq!(p.catalog_id(), Some("K1"));
+        assert_eq!(p.group_ids().collect::<Vec<_>>(), ["B1", "B2"]);
+        assert_eq!(p.stock(), Some(3));
+        // Out of stock at one location is a count, not a location without one.
+        assert_eq!(p.stock_at("BGO"), Some(0));
+        assert_eq!(p.stock_at("OSL"), Some(3));
+        assert_eq!(p.starting_at(), Some(at("2026-01-01T00:00:00Z")));
+        assert_eq!(p.stopping_at(), Some(at("2026-02-01T00:00:00Z")));
+        assert_eq!(p.updated_at(), Some(at("2026-03-01T00:00:00Z")));
+        assert_eq!(p.raw().product_name.as_deref(), Some("Ullgenser"));
+        assert_eq!(p.clone().into_raw(), *p.raw());
+    }
+
+    #[test]
+    fn a_product_with_its_id_alone_reads_as_empty_not_as_defaults() {
+        let p = product(serde_json::json!({"product_id": "C1"}));
+        assert_eq!(p.id(), "C1");
+        assert_eq!(p.name(), "");
+        assert_eq!(p.description(), None);
+        assert_eq!(p.price(), None);
+        assert_eq!(p.unit(), None);
+        assert!(!p.is_virtual());
+        assert_eq!(p.catalog_id(), None);
+        assert_eq!(p.group_ids().count(), 0);
+        assert_eq!(p.stock(), None);
+        assert_eq!(p.stock_at("OSL"), None);
+        assert_eq!(p.starting_at(), None);
+        assert_eq!(p.stopping_at(), None);
+        assert_eq!(p.updated_at(), None);
+    }
+
+    #[test]
+    fn a_product_without_its_id_is_refused() {
+        let error = Product::try_from(types::ProductDetails::default()).unwrap_err();
+        assert!(error.to_string().contains("product_id"), "{error}");
+    }
+}
