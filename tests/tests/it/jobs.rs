@@ -188,6 +188,27 @@ fn desired(n: usize) -> Desired {
     Desired::products_from(move || (0..n).map(chair)).group(NewGroup::new("Chairs").id("CHAIRS"))
 }
 
+/// The groups a desired state lists are made as it names them: one missing is created with
+/// its name (not its id), one named otherwise is renamed.
+#[tokio::test]
+async fn sync_creates_and_renames_the_groups_the_desired_state_names() {
+    let fake = fake_with_catalog().await;
+    let client = client_for(&fake);
+    create_group(&client, "Chairs", "CHAIRS").await;
+    let desired = Desired::products(vec![chair(0).group("TABLES")])
+        .group(NewGroup::new("Stoler").id("CHAIRS"))
+        .group(NewGroup::new("Bord").id("TABLES"));
+    let sync = client.products(CATALOG).sync(desired);
+    let plan = within(sync.plan()).await.unwrap();
+    let diff = plan.to_string();
+    assert!(diff.contains("~ group CHAIRS name -> \"Stoler\""), "{diff}");
+    assert!(diff.contains("+ group TABLES \"Bord\""), "{diff}");
+    within(sync.apply(&plan)).await.unwrap();
+    for (id, name) in [("CHAIRS", "Stoler"), ("TABLES", "Bord")] {
+        assert_eq!(client.groups().get(id).await.unwrap().name(), name);
+    }
+}
+
 #[tokio::test]
 async fn sync_plans_applies_and_then_plans_nothing() {
     let fake = fake_with_catalog().await;

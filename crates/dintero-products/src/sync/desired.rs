@@ -254,6 +254,17 @@ mod tests {
     }
 
     #[test]
+    fn a_desired_state_prints_its_groups_and_what_it_manages() {
+        let desired = Desired::products(vec![])
+            .group(NewGroup::new("Stoler").id("CHAIRS"))
+            .managed_fields(FieldSet::from(Field::Price));
+        let printed = format!("{desired:?}");
+        for part in ["Desired", "Stoler", "CHAIRS", "manage: Some({Price})"] {
+            assert!(printed.contains(part), "{part} in {printed}");
+        }
+    }
+
+    #[test]
     fn a_failing_source_is_an_error_of_the_source() {
         let desired = Desired::try_products_from(|| {
             [

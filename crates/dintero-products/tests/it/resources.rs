@@ -564,4 +564,22 @@ async fn bulk_writes_and_jobs_print_what_they_will_do() {
         "{job_printed}"
     );
     assert_eq!(format!("{:?}", job.run(writes)), "BulkRun");
+    let sync = h
+        .client
+        .products("S23")
+        .sync(dintero_products::Desired::products(vec![]))
+        .prune(true)
+        .max_deletes(dintero_products::MaxDeletes::Count(7))
+        .concurrency(2);
+    let sync_printed = format!("{sync:?}");
+    for part in [
+        "CatalogSync",
+        "S23",
+        "prune: true",
+        "max_deletes: Count(7)",
+        "concurrency: 2",
+        "journal: None",
+    ] {
+        assert!(sync_printed.contains(part), "{part} in {sync_printed}");
+    }
 }
