@@ -195,6 +195,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let journal = FileJournal::open(&path).unwrap();
+        assert_eq!(journal.path(), path);
         journal.begin("T1/S", &product("A", "Chair")).unwrap();
         journal.begin("T1/S", &product("B", "Table")).unwrap();
         journal.begin("T1/OTHER", &product("A", "Other")).unwrap();
@@ -222,6 +223,21 @@ mod tests {
         journal.end("T1/OTHER", "A").unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
         assert!(journal.pending("T1/S").unwrap().is_empty());
+    }
+
+    /// Two catalogs may hold the same product id: ending its recreate in one leaves the
+    /// other's open, to be restored.
+    #[test]
+    fn an_end_in_one_catalog_leaves_the_same_id_open_in_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = FileJournal::open(dir.path().join("j")).unwrap();
+        journal.begin("T1/S", &product("A", "Chair")).unwrap();
+        journal.begin("T1/OTHER", &product("A", "Other")).unwrap();
+        journal.end("T1/OTHER", "A").unwrap();
+        let pending = journal.pending("T1/S").unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].name(), "Chair");
+        assert!(journal.pending("T1/OTHER").unwrap().is_empty());
     }
 
     #[test]
