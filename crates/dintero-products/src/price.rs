@@ -738,8 +738,8 @@ mod tests {
         assert_eq!(Price::from_major("500", jpy()), Ok(Price::new(500, jpy())));
     }
 
-    /// Every code, listed or not: one decimal more than the currency has is refused, and the
-    /// message says how many it has.
+    /// Every code, listed or not: decimals beyond the currency's are refused, and the message
+    /// says how many it has.
     #[test]
     fn the_refusal_names_each_currencys_own_decimals() {
         let letters = || b'A'..=b'Z';

@@ -329,6 +329,11 @@ async fn upsert_stol22(h: &Harness) -> Result<Written<dintero_products::Product>
     bounded(products.upsert(NewProduct::new("Stablestol").id("Stol22"))).await
 }
 
+async fn create_stol22_once(h: &Harness) -> Result<Written<dintero_products::Product>, Error> {
+    let products = h.client.products("S23");
+    bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22"))).await
+}
+
 #[tokio::test]
 async fn upsert_racing_other_writers_round_after_round_gives_up_after_three_rounds() {
     let h = Harness::start().await;
@@ -398,10 +403,7 @@ async fn create_once_sends_again_a_create_that_certainly_did_not_land() {
         vec![],
     )
     .await;
-    let products = h.client.products("S23");
-    let written = bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22")))
-        .await
-        .unwrap();
+    let written = create_stol22_once(&h).await.unwrap();
     assert!(matches!(written, Written::Created(_)), "{written:?}");
     assert_eq!(sent(&h).await, (1, 2, 0));
 }
@@ -410,10 +412,7 @@ async fn create_once_sends_again_a_create_that_certainly_did_not_land() {
 async fn create_once_gives_up_after_four_creates_that_did_not_land() {
     let h = Harness::start().await;
     catalog(&h, vec![listing(vec![])], vec![failing(500)], vec![]).await;
-    let products = h.client.products("S23");
-    let error = bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22")))
-        .await
-        .unwrap_err();
+    let error = create_stol22_once(&h).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500), "{error:?}");
     assert_eq!(sent(&h).await, (4, 4, 0));
 }
@@ -424,10 +423,7 @@ async fn create_once_that_cannot_look_returns_the_creates_own_failure() {
     // The create's outcome is unknown and the lookup fails: sending it again could make it
     // twice, so the caller gets the create's error, naming what happened to the create.
     catalog(&h, vec![failing(503)], vec![failing(502)], vec![]).await;
-    let products = h.client.products("S23");
-    let error = bounded(products.create_once(NewProduct::new("Stablestol").id("Stol22")))
-        .await
-        .unwrap_err();
+    let error = create_stol22_once(&h).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502), "{error:?}");
     assert_eq!(sent(&h).await, (1, 1, 0));
 }
