@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
+use dintero_products_client::types::ProductDetails;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -346,6 +347,14 @@ impl FakeServer {
     /// Ids are zero-padded to six digits, so they sort numerically up to 999 999.
     pub fn seed_products(&self, aid: &str, catalog_id: &str, n: u32) -> Range<u32> {
         self.app.write().seed_products(aid, catalog_id, n)
+    }
+
+    /// Stores `product` in a catalog (created, named `Catalog <id>`, if missing) as given,
+    /// without going through HTTP and without the checks a request's body gets: what another
+    /// client, or an older version of the API, may have left in a catalog (a location id with
+    /// a leading space, say). A product with its id is replaced.
+    pub fn seed_product(&self, aid: &str, catalog_id: &str, product: ProductDetails) {
+        self.app.write().seed_product(aid, catalog_id, product);
     }
 
     /// Adds `n` groups to an account without going through HTTP and returns the numbers used:

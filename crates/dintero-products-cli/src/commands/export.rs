@@ -52,12 +52,12 @@ pub(crate) async fn export(
         source,
     };
     // Where `Output` writes: the directory of the destination, which has room for the
-    // workbook, where the system's temporary directory may be in memory.
-    let temp_dir = match output.and_then(Path::parent) {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        Some(_) => Path::new(".").to_path_buf(),
-        None => std::env::temp_dir(),
-    };
+    // workbook, where the system's temporary directory may be in memory. (A bare file name's
+    // parent is empty: a temporary file's name joined to it is relative, in the current
+    // directory, as the destination is.)
+    let temp_dir = output
+        .and_then(Path::parent)
+        .map_or_else(std::env::temp_dir, Path::to_path_buf);
     let progress = Progress::new(mode, "exported", "products");
     let mut writer =
         ProductWriter::new_in(format, &mut out, stock, &temp_dir).map_err(write_error)?;

@@ -41,7 +41,15 @@ impl Fake {
 
     /// The binary, with no `DINTERO_*` variable from the environment running the tests.
     pub(crate) fn bare() -> Command {
-        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("dintero-products");
+        let mut cmd = Command::from_std(Self::bare_std());
+        cmd.timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// [`bare`](Self::bare) as a `std` command, for a test that sets up its standard streams
+    /// itself (a terminal, say); it waits on the child with its own timeout.
+    pub(crate) fn bare_std() -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("dintero-products"));
         for name in [
             "DINTERO_ACCOUNT_ID",
             "DINTERO_CLIENT_ID",
@@ -52,14 +60,20 @@ impl Fake {
         ] {
             cmd.env_remove(name);
         }
-        cmd.timeout(Duration::from_secs(60));
         cmd
     }
 
     /// The binary, pointed at this fake: credentials in `DINTERO_*`, the base URL as a flag.
     /// It runs in the test's directory, where a job's default journal then goes.
     pub(crate) fn cmd(&self) -> Command {
-        let mut cmd = Self::bare();
+        let mut cmd = Command::from_std(self.cmd_std());
+        cmd.timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// [`cmd`](Self::cmd) as a `std` command (see [`bare_std`](Self::bare_std)).
+    pub(crate) fn cmd_std(&self) -> std::process::Command {
+        let mut cmd = Self::bare_std();
         cmd.current_dir(self.dir.path())
             .env("DINTERO_ACCOUNT_ID", ACCOUNT)
             .env("DINTERO_CLIENT_ID", self.server.client_id())
@@ -1070,7 +1084,7 @@ fn but_updated_at(product: &Value) -> Value {
 }
 
 /// The product `id` of `products`, or a failed test naming it.
-fn get<'a>(products: &'a BTreeMap<String, Value>, id: &str) -> &'a Value {
+pub(crate) fn get<'a>(products: &'a BTreeMap<String, Value>, id: &str) -> &'a Value {
     products
         .get(id)
         .unwrap_or_else(|| panic!("product {id} is missing"))

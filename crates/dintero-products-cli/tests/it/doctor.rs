@@ -6,6 +6,7 @@ use crate::cli::{Fake, read, stderr, stdout};
 use dintero_products::{ApiFacts, Fact};
 use dintero_products_fake::Dialect;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// A dialect setting's value as the doctor reports it.
 fn as_observed(value: &str) -> Value {
@@ -88,6 +89,155 @@ fn doctor_write_json_reports_each_dialect_as_it_is() {
         assert_eq!(code, Some(if all_hold { 0 } else { 1 }), "{settings:?}");
         nothing_left(&fake);
     }
+}
+
+/// The table's rows, by fact: assumed, observed, holds.
+fn table_rows(table: &str) -> BTreeMap<String, [String; 3]> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .strip_prefix('│')?
+                .strip_suffix('│')?
+                .split('┆')
+                .map(str::trim)
+                .collect();
+            match cells[..] {
+                ["fact", ..] => None,
+                [fact, assumed, observed, holds] => Some((
+                    fact.to_string(),
+                    [assumed.into(), observed.into(), holds.into()],
+                )),
+                _ => panic!("a row of four cells: {line}"),
+            }
+        })
+        .collect()
+}
+
+/// A JSON value as a person reads it in the table: a string without its quotes.
+fn as_read(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// Without `--json` the doctor prints a table that says what the JSON says, fact by fact
+/// (values as a person reads them; "yes", "NO", or "-" for a fact not checked, with why in
+/// place of the value), the counts, and asks for a transcript only when a fact does not hold.
+#[test]
+fn the_table_says_what_the_json_says() {
+    let fake = Fake::start();
+    let runs: [(&[&str], &[&str]); 3] = [
+        // Read only: the facts that need a write are not checked.
+        (&[], &["doctor"]),
+        // What the SDK assumes: every fact holds.
+        (
+            &[
+                "create.status=201",
+                "update.groups=ignored",
+                "header.request_id=none",
+            ],
+            &["doctor", "--write"],
+        ),
+        (
+            &["list.limit_max=20", "filter.product_id=prefix"],
+            &["doctor", "--write"],
+        ),
+    ];
+    let (mut skipped_seen, mut all_held_seen, mut contradicted_seen) = (false, false, false);
+    for (settings, args) in runs {
+        fake.server
+            .set_dialect(Dialect::from_settings(settings).expect("a dialect"));
+        let json = fake.cmd().args(args).arg("--json").assert();
+        let report: Value = serde_json::from_str(stdout(&json).trim()).expect("one JSON object");
+        let run = fake.cmd().args(args).assert();
+        assert_eq!(run.get_output().status, json.get_output().status);
+        let out = stdout(&run);
+        let rows = table_rows(&out);
+        assert_eq!(rows.len(), Fact::ALL.len(), "{out}");
+        let (mut hold, mut not, mut skipped) = (0, 0, 0);
+        for fact in Fact::ALL {
+            let finding = &report[fact.name()];
+            let expected = match (&finding["observed"], finding["skipped"].as_str()) {
+                (Value::Null, Some(why)) => {
+                    skipped += 1;
+                    [format!("(not checked: {why})"), "-".into()]
+                }
+                (observed, Some(_)) => {
+                    skipped += 1;
+                    [as_read(observed), "-".into()]
+                }
+                (observed, None) if finding["holds"] == true => {
+                    hold += 1;
+                    [as_read(observed), "yes".into()]
+                }
+                (observed, None) => {
+                    not += 1;
+                    [as_read(observed), "NO".into()]
+                }
+            };
+            let [observed, holds] = expected;
+            assert_eq!(
+                rows[fact.name()],
+                [as_read(&finding["assumed"]), observed, holds],
+                "{settings:?} {args:?}, {fact}: {out}"
+            );
+        }
+        let counts = format!(
+            "{} facts: {hold} hold, {not} do not, {skipped} not checked",
+            Fact::ALL.len()
+        );
+        assert!(out.contains(&counts), "{counts}: {out}");
+        assert_eq!(
+            out.contains("run again with --record FILE"),
+            not > 0,
+            "{settings:?} {args:?}: {out}"
+        );
+        skipped_seen |= skipped > 0;
+        all_held_seen |= not == 0;
+        contradicted_seen |= not > 0;
+    }
+    assert!(
+        skipped_seen && all_held_seen && contradicted_seen,
+        "{skipped_seen} {all_held_seen} {contradicted_seen}"
+    );
+}
+
+/// When the doctor cannot delete what it created, it names each thing left, to delete by hand:
+/// the same things the account then holds.
+#[test]
+fn what_the_doctor_could_not_delete_is_named() {
+    use dintero_products_fake::{FaultKind, Faults};
+
+    let fake = Fake::start();
+    fake.server
+        .set_faults(Faults::always(FaultKind::Status(403)).only_method("DELETE"));
+    let run = fake.cmd().args(["doctor", "--write"]).assert();
+    let errors = stderr(&run);
+    let (_, named) = errors
+        .split_once("the doctor could not delete what it created; delete these by hand:\n")
+        .unwrap_or_else(|| panic!("no leftovers named: {errors}"));
+    let named: Vec<&str> = named
+        .lines()
+        .map_while(|line| line.strip_prefix("  "))
+        .collect();
+    fake.server.set_faults(Faults::new());
+    let catalogs = stdout(
+        &fake
+            .cmd()
+            .args(["catalogs", "list", "--format", "json"])
+            .assert(),
+    );
+    let leftover = catalogs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|c| c["catalog_id"].as_str().map(str::to_string))
+        .find(|id| id.starts_with("DOCTOR-"))
+        .unwrap_or_else(|| panic!("the doctor's catalog is left: {catalogs}"));
+    assert!(
+        named.contains(&format!("catalog {leftover}").as_str()),
+        "{named:?}: {errors}"
+    );
 }
 
 #[test]
@@ -212,13 +362,9 @@ fn ctrl_c_during_write_deletes_what_the_doctor_created() {
     fake.server
         .set_faults(Faults::always(FaultKind::Slow(Duration::from_secs(30))).only_method("PUT"));
     fake.server.clear_requests();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("dintero-products"))
-        .current_dir(fake.dir.path())
-        .env("DINTERO_ACCOUNT_ID", crate::cli::ACCOUNT)
-        .env("DINTERO_CLIENT_ID", fake.server.client_id())
-        .env("DINTERO_CLIENT_SECRET", fake.server.client_secret())
-        .env_remove("DINTERO_API_FACTS")
-        .args(["--base-url", &fake.server.base_url(), "doctor", "--write"])
+    let child = fake
+        .cmd_std()
+        .args(["doctor", "--write"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()

@@ -5,4 +5,7 @@ mod cli;
 mod csv_round_trip;
 mod doctor;
 mod spreadsheets;
+// A pseudo-terminal for standard input: Unix only.
+#[cfg(unix)]
+mod terminal;
 mod xlsx;

@@ -3,10 +3,11 @@
 //! `=1+1`), and an export imported back changes nothing; through the library, and through the
 //! binary against the fake.
 
-use crate::cli::{Fake, read, stderr, stdout};
+use crate::cli::{ACCOUNT, Fake, read, stderr, stdout};
 use crate::csv_round_trip::{as_csv_keeps_it, product};
 use calamine::{Data, Reader, Xlsx};
-use dintero_products::{FieldSet, Product, types::ProductDetails};
+use dintero_products::types::{Location, ProductDetails};
+use dintero_products::{FieldSet, Product};
 use dintero_products_cli::files::{self, Dialect, FileFormat, Place, XlsxProducts, XlsxWriter};
 use predicates::str::contains;
 use proptest::prelude::*;
@@ -402,6 +403,78 @@ fn stock_columns_replace_the_locations_column_in_csv_and_xlsx() {
             .assert()
             .code(2);
         assert!(stderr(&run).contains(message), "{args:?}: {}", stderr(&run));
+    }
+}
+
+/// `--stock-columns` without names lists the catalog's locations: the first ten are named and
+/// an ellipsis says there are more; an id that cannot name a column (the API's own checks
+/// refuse it, but a catalog may hold it) is left out and named.
+#[test]
+fn stock_columns_found_by_listing_name_ten_and_the_ids_left_out() {
+    let fake = Fake::start();
+    let product = |ids: &[&str]| {
+        let locations = ids
+            .iter()
+            .map(|id| Location {
+                location_id: Some((*id).into()),
+                number_of_items_in_storage: Some(1),
+                ..Default::default()
+            })
+            .collect();
+        ProductDetails {
+            product_id: Some("P-1".into()),
+            product_name: Some("Stol".into()),
+            locations,
+            ..Default::default()
+        }
+    };
+    let eleven: Vec<String> = (1..=11).map(|i| format!("L{i:02}")).collect();
+    let eleven: Vec<&str> = eleven.iter().map(String::as_str).collect();
+    let ten = "L01, L02, L03, L04, L05, L06, L07, L08, L09, L10";
+    // A bare file name: the workbook's rows wait in a temporary file in the current directory.
+    for (ids, shown, left_out, file) in [
+        (
+            &eleven[..10],
+            format!("10 location(s): {ten}\n"),
+            None,
+            "stock.xlsx",
+        ),
+        (
+            &eleven[..],
+            format!("11 location(s): {ten}, …\n"),
+            None,
+            "stock.csv",
+        ),
+        (
+            &["L01", " L02", "L\u{7}"][..],
+            "1 location(s): L01\n".to_string(),
+            Some("2 location id(s) cannot name a column and are left out: \" L02\", \"L\\u{7}\""),
+            "stock.csv",
+        ),
+    ] {
+        fake.server.seed_product(ACCOUNT, "COPY", product(ids));
+        let run = fake
+            .cmd()
+            .args([
+                "products",
+                "export",
+                "-c",
+                "COPY",
+                "-o",
+                file,
+                "--stock-columns",
+            ])
+            .assert()
+            .success();
+        let errors = stderr(&run);
+        assert!(
+            errors.contains(&format!("a stock column for each of {shown}")),
+            "{errors}"
+        );
+        match left_out {
+            Some(note) => assert!(errors.contains(note), "{errors}"),
+            None => assert!(!errors.contains("left out"), "{errors}"),
+        }
     }
 }
 

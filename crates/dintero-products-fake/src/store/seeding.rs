@@ -92,6 +92,19 @@ impl Store {
         self.insert_catalog(aid, catalog_id, record);
     }
 
+    /// Stores `product` in a catalog (created when missing) as given, replacing one with its
+    /// id.
+    pub(crate) fn seed_product(&mut self, aid: &str, catalog_id: &str, product: ProductDetails) {
+        if self.catalog(aid, catalog_id).is_err() {
+            self.seed_catalog(aid, catalog_id, &format!("Catalog {catalog_id}"));
+        }
+        let id = product.product_id.clone().unwrap_or_default();
+        if let Ok(catalog) = self.catalog_mut(aid, catalog_id) {
+            let record = ProductRecord::Stored(Box::new(product));
+            catalog.products.insert(id.into_boxed_str(), record);
+        }
+    }
+
     /// Adds `n` numbered products to a catalog (created when missing), and the seeded groups
     /// they belong to when those are missing; returns the numbers used.
     pub(crate) fn seed_products(&mut self, aid: &str, catalog_id: &str, n: u32) -> Range<u32> {

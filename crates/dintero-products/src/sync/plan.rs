@@ -1014,6 +1014,10 @@ mod tests {
         assert!(needs.missing(approved).is_empty());
         approved.set(Consent::Recreate, false);
         assert_eq!(needs.missing(approved), vec![Consent::Recreate]);
+        // Approving twice (`Plan::approve` called again) is approving.
+        approved.set(Consent::Recreate, true);
+        approved.set(Consent::Recreate, true);
+        assert!(needs.missing(approved).is_empty());
         assert!(Needs::NONE.missing(Approvals::default()).is_empty());
     }
 }
