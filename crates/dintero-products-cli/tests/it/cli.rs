@@ -1551,6 +1551,55 @@ fn an_id_given_twice_in_an_import_is_a_bad_row() {
     assert_eq!(get(&copied, "A")["product_name"], "One");
 }
 
+/// A change another writer makes between the plan and the write is found when the product is
+/// read to be written: nothing is sent, and the summary counts the product unchanged.
+#[test]
+fn a_change_made_meanwhile_by_another_writer_is_counted_unchanged() {
+    use dintero_products_fake::{FaultKind, Faults};
+    use std::process::Stdio;
+    use std::time::Instant;
+
+    let fake = Fake::start();
+    let file = fake.write("one.csv", "id,name\nCH-1001,Nordli chair\n");
+    let mut renamed: dintero_products::types::ProductDetails =
+        serde_json::from_value(get(&fake.products("DEMO"), "CH-1001").clone()).expect("a product");
+    renamed.product_name = Some("Nordli chair".into());
+    // Every read answers a second late, after it was served: the catalog is listed as it was.
+    fake.server
+        .set_faults(Faults::always(FaultKind::Slow(Duration::from_secs(1))).only_method("GET"));
+    fake.server.clear_requests();
+    let child = fake
+        .cmd_std()
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let started = Instant::now();
+    let listing = |r: &dintero_products_fake::RecordedRequest| {
+        r.method == "GET" && r.path.ends_with("/catalogs/DEMO/products")
+    };
+    while !fake.server.requests().iter().any(listing) {
+        assert!(started.elapsed() < Duration::from_secs(30), "no listing");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The listing is served and its answer on the way: the other writer renames the product.
+    std::thread::sleep(Duration::from_millis(300));
+    fake.server.seed_product(ACCOUNT, "DEMO", renamed);
+    let output = child.wait_with_output().expect("the binary ends");
+    fake.server.set_faults(Faults::new());
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("1 to update"), "planned: {out}");
+    assert!(
+        out.contains("synced catalog DEMO: 0 created, 0 updated, 1 unchanged,"),
+        "{out}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(fake.sent("PUT"), 0, "{:?}", fake.api_methods());
+}
+
 /// A run killed between a recreate's delete and its create leaves the product's body in the
 /// journal (a line as `FileJournal` writes it); the next run puts it back first.
 #[test]
@@ -1574,6 +1623,26 @@ fn the_next_run_restores_what_a_killed_recreate_left_deleted() {
         .assert()
         .success()
         .stderr(contains("holds 1 product an interrupted run left deleted"));
+    assert_eq!(fake.count("DEMO"), 23);
+
+    // A restore the API refuses is said; the journal keeps it for the next run.
+    fake.server.set_faults(
+        dintero_products_fake::Faults::always(dintero_products_fake::FaultKind::Status(403))
+            .only_method("POST"),
+    );
+    let refused = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO", "--journal"])
+        .arg(&journal)
+        .arg(&file)
+        .assert();
+    assert!(
+        stderr(&refused)
+            .contains("error: product TB-2001 could not be restored from the journal: "),
+        "{}",
+        stderr(&refused)
+    );
+    fake.server.set_faults(dintero_products_fake::Faults::new());
     assert_eq!(fake.count("DEMO"), 23);
 
     fake.cmd()

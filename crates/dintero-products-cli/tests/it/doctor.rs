@@ -340,6 +340,27 @@ fn a_sync_given_the_saved_findings_changes_groups_by_an_update() {
     let product = fake.products("DEMO").remove("CH-1001").unwrap_or_default();
     assert_eq!(product["groups"][0]["group_id"], "TABLES", "{product}");
 
+    // Findings gone stale (the server now ignores groups in an update): the write changes
+    // nothing, and the summary says so, apart.
+    fake.server
+        .set_dialect(Dialect::from_settings(&["update.groups=ignored"]).expect("a dialect"));
+    let lamps = fake.write("lamps.csv", "id,groups\nCH-1001,LAMPS\n");
+    let run = fake
+        .cmd()
+        .args(["products", "sync", "-c", "DEMO", "--api-facts"])
+        .arg(&facts)
+        .arg(&lamps)
+        .assert()
+        .code(1);
+    assert!(
+        stdout(&run).contains(
+            "0 updated, 1 unchanged, 0 recreated, 0 deleted, 0 held back, 0 groups created or renamed; 0 failed; 1 partly applied (groups not changed)\n"
+        ),
+        "{}",
+        stdout(&run)
+    );
+    fake.server.set_dialect(Dialect::default());
+
     // A findings file that is not one is a usage error naming it.
     let bad = fake.write("bad.json", "not json");
     fake.cmd()

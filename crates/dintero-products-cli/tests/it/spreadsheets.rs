@@ -271,6 +271,26 @@ fn the_command_column_runs_row_by_row() {
         commands_ran(&plan_report),
         ROWS.map(|(l, id, c, would, _)| row(l, id, c, would))
     );
+    // With consent, the dry run's recreate is one it would make.
+    fake.cmd()
+        .args([
+            "products",
+            "import",
+            "-c",
+            "DEMO",
+            "--dry-run",
+            "--allow-recreate",
+            "-r",
+        ])
+        .arg(&plan_report)
+        .arg(&file)
+        .assert()
+        .code(1);
+    assert!(
+        commands_ran(&plan_report).contains(&row(7, "CH-1004", "REPLACE", "would-recreate")),
+        "{}",
+        read(&plan_report)
+    );
 
     // Applied, with consent to the recreate.
     let report = fake.path("report.jsonl");
@@ -481,4 +501,77 @@ fn a_pruning_sync_spares_the_rows_it_ignores() {
     );
     assert!(!after.contains_key(last), "the product in no row is pruned");
     assert!(commands_ran(&report).contains(&row(2, &ids[0], "IGNORE", "ignored")));
+}
+
+/// The lines around a job say what the file asked: a `commands:` line in a dry run only when
+/// a row asked anything but `MERGE` (the commands used, nothing about `REPLACE` unless a row
+/// asked it), progress lines while planning, and a summary that names deletes and ignored
+/// rows only when there were some.
+#[test]
+fn the_lines_around_a_job_say_what_the_file_asked() {
+    let fake = Fake::start();
+    let plain = fake.write("plain.csv", "id,name\nCH-1001,Nordli chair\n");
+    let merges = fake.write(
+        "merges.csv",
+        "id,command,name\nCH-1001,MERGE,Nordli chair\n",
+    );
+    let mixed = fake.write(
+        "mixed.csv",
+        "id,command,name\nCH-1002,MERGE,Nordli black\nCH-1003,DELETE,\nCH-1004,IGNORE,x\n",
+    );
+    let dry = |file: &std::path::Path| {
+        let run = fake
+            .cmd()
+            .args(["products", "import", "-c", "DEMO", "--dry-run"])
+            .arg(file)
+            .assert()
+            .success();
+        stdout(&run)
+    };
+    for file in [&plain, &merges] {
+        let plan = dry(file);
+        assert!(!plan.contains("commands:"), "{plan}");
+    }
+    let plan = dry(&mixed);
+    assert!(
+        plan.contains("commands: 1 MERGE, 1 DELETE, 1 IGNORE\n"),
+        "{plan}"
+    );
+    assert!(!plan.contains("REPLACE"), "{plan}");
+
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO"])
+        .arg(&plain)
+        .assert()
+        .success();
+    assert!(
+        stdout(&run).contains(&format!(
+            "imported {} into catalog DEMO: 0 created, 1 updated, 0 unchanged, 0 recreated, 0 held back, 0 failed\n",
+            plain.display()
+        )),
+        "{}",
+        stdout(&run)
+    );
+    let errors = stderr(&run);
+    assert!(
+        errors.contains("read 24 products of the catalog\n"),
+        "{errors}"
+    );
+    assert!(errors.contains("compared 1 rows of the file\n"), "{errors}");
+
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--yes"])
+        .arg(&mixed)
+        .assert()
+        .success();
+    assert!(
+        stdout(&run).contains(&format!(
+            "imported {} into catalog DEMO: 0 created, 1 updated, 1 unchanged, 0 recreated, 0 held back, 0 failed; 1 deleted; 1 ignored\n",
+            mixed.display()
+        )),
+        "{}",
+        stdout(&run)
+    );
 }

@@ -146,6 +146,18 @@ fn a_hundredfold_price_drop_asks_and_yes_applies_it() {
     assert!(run.stdout.contains("1 updated"), "{}", run.stdout);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(price(), 1499);
+
+    // Nothing to ask: a change that is no jump goes through without a question.
+    let rename = fake.write("rename.csv", "id,name\nCH-1001,Nordli chair\n");
+    let mut command = fake.cmd_std();
+    command
+        .args(["products", "sync", "-c", "DEMO"])
+        .arg(&rename);
+    // A question asked all the same is answered, so the run ends.
+    let run = answered(command, "n\n");
+    assert!(!run.stderr.contains("[y/N]"), "{}", run.stderr);
+    assert!(run.stdout.contains("1 updated"), "{}", run.stdout);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
 }
 
 #[test]
