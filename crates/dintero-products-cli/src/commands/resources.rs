@@ -114,13 +114,13 @@ pub(crate) async fn products(
                 .concurrency(usize::from(concurrency))
                 .run(ids.into_iter().map(Write::delete).collect::<Vec<_>>());
             let mut out = Output::open(None)?;
-            let mut failed = 0;
+            let mut failed = false;
             while let Some(outcome) = run.next().await {
                 let id = outcome.id.as_ref().map_or("", ProductId::as_str);
                 match outcome.result {
                     Ok(_) => line(&mut out, &format!("deleted product {id}"))?,
                     Err(e) => {
-                        failed += 1;
+                        failed = true;
                         crate::output::note(&format!(
                             "error: product {id}: {}",
                             crate::error::one_line(&e)
@@ -129,10 +129,10 @@ pub(crate) async fn products(
                 }
             }
             out.commit()?;
-            Ok(if failed == 0 {
-                Status::Success
-            } else {
+            Ok(if failed {
                 Status::SomeFailed
+            } else {
+                Status::Success
             })
         }
         ProductsCommand::Export(args) => super::export::export(client, args, mode).await,

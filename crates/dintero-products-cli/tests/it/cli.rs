@@ -1243,7 +1243,8 @@ fn an_empty_file_never_prunes() {
             .code(1);
         assert!(stdout(&run).contains("refused:"), "{}", stdout(&run));
         assert!(
-            stderr(&run).contains("nothing was sent") && stderr(&run).contains("holds no product"),
+            stderr(&run).contains("nothing was sent")
+                && stderr(&run).contains("hint: the file holds no product; is it the right file?"),
             "{}",
             stderr(&run)
         );
@@ -1549,6 +1550,44 @@ fn an_id_given_twice_in_an_import_is_a_bad_row() {
     assert!(stdout(&run).contains("2 created"), "{}", stdout(&run));
     let copied = fake.products("COPY");
     assert_eq!(get(&copied, "A")["product_name"], "One");
+}
+
+/// A run that cannot recreate needs no journal; one that may recreate does not start without
+/// one it can write.
+#[test]
+fn only_a_run_that_may_recreate_needs_its_journal() {
+    let fake = Fake::start();
+    let file = fake.write("one.csv", "id,name\nCH-1001,Nordli chair\n");
+    let nowhere = fake.path("missing-directory/dintero-products.journal");
+    fake.cmd()
+        .args(["products", "sync", "-c", "DEMO", "--journal"])
+        .arg(&nowhere)
+        .arg(&file)
+        .assert()
+        .success();
+    let run = fake
+        .cmd()
+        .args([
+            "products",
+            "sync",
+            "-c",
+            "DEMO",
+            "--allow-recreate",
+            "--journal",
+        ])
+        .arg(&nowhere)
+        .arg(&file)
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&run).contains(&format!(
+            "cannot open the journal {} (choose another with --journal FILE)",
+            nowhere.display()
+        )),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!nowhere.exists());
 }
 
 /// A change another writer makes between the plan and the write is found when the product is
