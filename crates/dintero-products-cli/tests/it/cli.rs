@@ -370,6 +370,78 @@ fn products_list_get_and_delete() {
         .stderr(contains("not found"));
 }
 
+/// A two-column table's rows: field and value.
+fn field_rows(table: &str) -> BTreeMap<String, String> {
+    table
+        .lines()
+        .filter_map(|line| {
+            let (field, value) = line.strip_prefix('│')?.strip_suffix('│')?.split_once('┆')?;
+            Some((field.trim().to_string(), value.trim().to_string()))
+        })
+        .filter(|(field, _)| field != "FIELD")
+        .collect()
+}
+
+/// `get` as a table shows every field as a person reads it: times in RFC 3339, the price with
+/// its currency, nested values as compact JSON, and nothing for a value that is absent or empty.
+#[test]
+fn get_as_a_table_shows_each_field_as_read() {
+    let fake = Fake::start();
+    let get_table = |args: &[&str]| {
+        let run = fake
+            .cmd()
+            .args(args)
+            .args(["-f", "table"])
+            .assert()
+            .success();
+        field_rows(&stdout(&run))
+    };
+    let product = get_table(&["products", "get", "-c", "DEMO", "CH-1001"]);
+    let at = "2024-01-15T09:00:00Z";
+    let expected = [
+        ("id", "CH-1001"),
+        ("name", "Nordli dining chair, oak"),
+        (
+            "description",
+            "Solid oak frame with a woven paper-cord seat.",
+        ),
+        ("price", "1499.00 NOK"),
+        ("groups", "CHAIRS"),
+        ("unit", "stk"),
+        ("virtual", "false"),
+        ("starting_at", ""),
+        ("stopping_at", ""),
+        ("dimension", ""),
+        ("images", ""),
+        ("catalog", "DEMO"),
+        ("created_at", at),
+        ("updated_at", at),
+    ];
+    for (field, value) in expected {
+        assert_eq!(product[field], value, "{field}: {product:?}");
+    }
+    let raw = fake.products("DEMO").remove("CH-1001").unwrap_or_default();
+    let locations: Value = serde_json::from_str(&product["locations"]).expect("compact JSON");
+    assert_eq!(locations, raw["locations"]);
+    assert!(!product["locations"].contains('\n'));
+    assert_eq!(product.len(), expected.len() + 1, "{product:?}");
+
+    let group = get_table(&["groups", "get", "CHAIRS"]);
+    let expected = [
+        ("id", "CHAIRS"),
+        ("name", "Chairs"),
+        ("created_at", at),
+        ("updated_at", at),
+    ];
+    assert_eq!(
+        group,
+        expected
+            .iter()
+            .map(|(f, v)| (f.to_string(), v.to_string()))
+            .collect()
+    );
+}
+
 #[test]
 fn listings_are_json_lines_off_a_terminal_and_output_names_a_file() {
     let fake = Fake::start();
