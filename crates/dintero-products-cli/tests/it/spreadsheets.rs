@@ -578,3 +578,50 @@ fn the_lines_around_a_job_say_what_the_file_asked() {
         stdout(&run)
     );
 }
+
+/// `IGNORE` rows without an id are skipped as asked (no bad rows, no error), and the `REPLACE`
+/// line names what the `REPLACE` rows leave empty, not what the other rows do.
+#[test]
+fn ignored_rows_without_an_id_are_no_errors_and_replace_names_its_own_rows() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "rows.csv",
+        "id,command,name,description\n\
+         ,IGNORE,notes,\n\
+         ,IGNORE,more notes,\n\
+         CH-1002,MERGE,Nordli black,\n\
+         CH-1003,REPLACE,Fjord,Stacks ten high\n",
+    );
+    let dry = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--dry-run"])
+        .arg(&file)
+        .assert();
+    let plan = stdout(&dry);
+    assert!(
+        plan.contains(
+            "REPLACE on 1 row: every field the file has no column for is cleared (price, unit, \
+             virtual, starting_at, stopping_at, dimension.color, dimension.config, \
+             dimension.size, dimension.style, dimension.variant, images, locations, groups)\n"
+        ),
+        "{plan}"
+    );
+
+    let report = fake.path("report.jsonl");
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--allow-recreate", "-r"])
+        .arg(&report)
+        .arg(&file)
+        .assert()
+        .success();
+    assert!(
+        stdout(&run).contains("0 failed; 2 ignored\n"),
+        "{}",
+        stdout(&run)
+    );
+    assert!(!stderr(&run).contains("error"), "{}", stderr(&run));
+    let ran = commands_ran(&report);
+    assert!(ran.contains(&row(2, "", "IGNORE", "ignored")), "{ran:?}");
+    assert!(ran.contains(&row(3, "", "IGNORE", "ignored")), "{ran:?}");
+}
