@@ -579,16 +579,18 @@ fn the_lines_around_a_job_say_what_the_file_asked() {
     );
 }
 
-/// `IGNORE` rows without an id are skipped as asked (no bad rows, no error), and the `REPLACE`
-/// line names what the `REPLACE` rows leave empty, not what the other rows do.
+/// `IGNORE` rows are skipped as asked: without an id they are no bad rows (no error), and with
+/// the id of a product the catalog lacks they create nothing. The `REPLACE` line names what
+/// the `REPLACE` rows leave empty, not what the other rows do.
 #[test]
-fn ignored_rows_without_an_id_are_no_errors_and_replace_names_its_own_rows() {
+fn ignored_rows_are_no_errors_and_create_nothing_and_replace_names_its_own_rows() {
     let fake = Fake::start();
     let file = fake.write(
         "rows.csv",
         "id,command,name,description\n\
          ,IGNORE,notes,\n\
          ,IGNORE,more notes,\n\
+         GHOST-1,IGNORE,Ghost,\n\
          CH-1002,MERGE,Nordli black,\n\
          CH-1003,REPLACE,Fjord,Stacks ten high\n",
     );
@@ -616,7 +618,7 @@ fn ignored_rows_without_an_id_are_no_errors_and_replace_names_its_own_rows() {
         .assert()
         .success();
     assert!(
-        stdout(&run).contains("0 failed; 2 ignored\n"),
+        stdout(&run).contains("0 failed; 3 ignored\n"),
         "{}",
         stdout(&run)
     );
@@ -624,4 +626,9 @@ fn ignored_rows_without_an_id_are_no_errors_and_replace_names_its_own_rows() {
     let ran = commands_ran(&report);
     assert!(ran.contains(&row(2, "", "IGNORE", "ignored")), "{ran:?}");
     assert!(ran.contains(&row(3, "", "IGNORE", "ignored")), "{ran:?}");
+    assert!(
+        ran.contains(&row(4, "GHOST-1", "IGNORE", "ignored")),
+        "{ran:?}"
+    );
+    assert!(!fake.products("DEMO").contains_key("GHOST-1"));
 }
