@@ -999,6 +999,18 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_for_want_of_two_consents_names_both() {
+        let refusal = Refusal::NeedsConsent {
+            consents: vec![Consent::Recreate, Consent::PriceJump],
+        };
+        assert_eq!(
+            refusal.to_string(),
+            "left untouched: needs consent to a recreate (its groups change: it is deleted and \
+             created again) and a price change by a factor of ten or more"
+        );
+    }
+
+    #[test]
     fn consents_missing_are_those_needed_and_not_approved() {
         let needs = Needs::NONE
             .with(Consent::Recreate, true)
