@@ -1624,6 +1624,54 @@ fn an_id_given_twice_in_an_import_is_a_bad_row() {
     assert_eq!(get(&copied, "A")["product_name"], "One");
 }
 
+/// A plan shows old and new values for its first hundred updates, and only the fields that
+/// differ for the rest.
+#[test]
+fn a_plan_details_its_first_hundred_updates() {
+    let fake = Fake::start();
+    fake.server.seed_products(ACCOUNT, "BIG", 101);
+    let mut rows = String::from("id,name\n");
+    for i in 1..=101 {
+        rows.push_str(&format!(
+            "{},Renamed {i}\n",
+            dintero_products_fake::seeded_product_id(i)
+        ));
+    }
+    let file = fake.write("renames.csv", &rows);
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "BIG", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .success();
+    let plan = stdout(&run);
+    let updates: Vec<&str> = plan.lines().filter(|l| l.starts_with("~ ")).collect();
+    assert_eq!(updates.len(), 101, "{plan}");
+    let detailed = updates.iter().filter(|l| l.contains(" -> ")).count();
+    assert_eq!(detailed, 100, "{plan}");
+    assert!(updates[100].ends_with("  name"), "{}", updates[100]);
+}
+
+/// The groups a plan creates are those the products it writes name: a product it rejects
+/// names none.
+#[test]
+fn a_rejected_product_gets_no_group_created() {
+    let fake = Fake::start();
+    let file = fake.write(
+        "rows.csv",
+        "id,command,name,groups\nMISSING-1,UPDATE,Ghost,NOGROUP\nNEW-1,NEW,Krakk,NEWGROUP\n",
+    );
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .code(1);
+    let plan = stdout(&run);
+    assert!(plan.contains("+ group NEWGROUP"), "{plan}");
+    assert!(!plan.contains("NOGROUP"), "{plan}");
+}
+
 /// A run that cannot recreate needs no journal; one that may recreate does not start without
 /// one it can write.
 #[test]
