@@ -1652,6 +1652,27 @@ fn a_plan_details_its_first_hundred_updates() {
     assert!(updates[100].ends_with("  name"), "{}", updates[100]);
 }
 
+/// A plan's values of up to 40 characters are shown whole, longer ones cut there and marked.
+#[test]
+fn a_plan_cuts_a_value_over_forty_characters() {
+    let fake = Fake::start();
+    let forty = "ø".repeat(40);
+    let longer = format!("{forty}x");
+    let file = fake.write(
+        "long.csv",
+        &format!("id,name\nCH-1001,{forty}\nCH-1002,{longer}\n"),
+    );
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .success();
+    let plan = stdout(&run);
+    assert!(plan.contains(&format!(" -> {forty:?}\n")), "{plan}");
+    assert!(plan.contains(&format!(" -> {forty:?}…\n")), "{plan}");
+}
+
 /// The groups a plan creates are those the products it writes name: a product it rejects
 /// names none.
 #[test]
