@@ -1671,6 +1671,25 @@ fn a_plan_cuts_a_value_over_forty_characters() {
     let plan = stdout(&run);
     assert!(plan.contains(&format!(" -> {forty:?}\n")), "{plan}");
     assert!(plan.contains(&format!(" -> {forty:?}…\n")), "{plan}");
+
+    // Each field's old and new value, as a person reads it.
+    let file = fake.write(
+        "fields.csv",
+        "id,name,unit,virtual\nCH-1003,Fjord,pk,true\n",
+    );
+    let run = fake
+        .cmd()
+        .args(["products", "import", "-c", "DEMO", "--dry-run"])
+        .arg(&file)
+        .assert()
+        .success();
+    let plan = stdout(&run);
+    assert!(
+        plan.contains(
+            "~ CH-1003  name: \"Fjord stacking chair\" -> \"Fjord\", unit: \"stk\" -> \"pk\", virtual: false -> true\n"
+        ),
+        "{plan}"
+    );
 }
 
 /// The groups a plan creates are those the products it writes name: a product it rejects
