@@ -92,6 +92,18 @@ impl Fake {
         path
     }
 
+    /// The plan `products import --dry-run` prints for `file` into `catalog`, which must end
+    /// with exit status `code` (0, or 1 for rows rejected, held back or bad).
+    pub(crate) fn dry_import(&self, catalog: &str, file: &Path, code: i32) -> String {
+        let run = self
+            .cmd()
+            .args(["products", "import", "-c", catalog, "--dry-run"])
+            .arg(file)
+            .assert()
+            .code(code);
+        stdout(&run)
+    }
+
     /// Methods of the requests received since the last `clear_requests`, the token's aside.
     pub(crate) fn api_methods(&self) -> Vec<String> {
         self.server
@@ -1638,13 +1650,7 @@ fn a_plan_details_its_first_hundred_updates() {
         ));
     }
     let file = fake.write("renames.csv", &rows);
-    let run = fake
-        .cmd()
-        .args(["products", "import", "-c", "BIG", "--dry-run"])
-        .arg(&file)
-        .assert()
-        .success();
-    let plan = stdout(&run);
+    let plan = fake.dry_import("BIG", &file, 0);
     let updates: Vec<&str> = plan.lines().filter(|l| l.starts_with("~ ")).collect();
     assert_eq!(updates.len(), 101, "{plan}");
     let detailed = updates.iter().filter(|l| l.contains(" -> ")).count();
@@ -1662,13 +1668,7 @@ fn a_plan_cuts_a_value_over_forty_characters() {
         "long.csv",
         &format!("id,name\nCH-1001,{forty}\nCH-1002,{longer}\n"),
     );
-    let run = fake
-        .cmd()
-        .args(["products", "import", "-c", "DEMO", "--dry-run"])
-        .arg(&file)
-        .assert()
-        .success();
-    let plan = stdout(&run);
+    let plan = fake.dry_import("DEMO", &file, 0);
     assert!(plan.contains(&format!(" -> {forty:?}\n")), "{plan}");
     assert!(plan.contains(&format!(" -> {forty:?}…\n")), "{plan}");
 
@@ -1677,13 +1677,7 @@ fn a_plan_cuts_a_value_over_forty_characters() {
         "fields.csv",
         "id,name,unit,virtual\nCH-1003,Fjord,pk,true\n",
     );
-    let run = fake
-        .cmd()
-        .args(["products", "import", "-c", "DEMO", "--dry-run"])
-        .arg(&file)
-        .assert()
-        .success();
-    let plan = stdout(&run);
+    let plan = fake.dry_import("DEMO", &file, 0);
     assert!(
         plan.contains(
             "~ CH-1003  name: \"Fjord stacking chair\" -> \"Fjord\", unit: \"stk\" -> \"pk\", virtual: false -> true\n"
@@ -1701,13 +1695,7 @@ fn a_rejected_product_gets_no_group_created() {
         "rows.csv",
         "id,command,name,groups\nMISSING-1,UPDATE,Ghost,NOGROUP\nNEW-1,NEW,Krakk,NEWGROUP\n",
     );
-    let run = fake
-        .cmd()
-        .args(["products", "import", "-c", "DEMO", "--dry-run"])
-        .arg(&file)
-        .assert()
-        .code(1);
-    let plan = stdout(&run);
+    let plan = fake.dry_import("DEMO", &file, 1);
     assert!(plan.contains("+ group NEWGROUP"), "{plan}");
     assert!(!plan.contains("NOGROUP"), "{plan}");
 }
