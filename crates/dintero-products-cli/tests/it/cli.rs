@@ -12,6 +12,17 @@ use std::time::Duration;
 
 pub(crate) const ACCOUNT: &str = "T12345678";
 
+/// The output of `child`, which must end within a minute: a binary that hangs fails the test
+/// rather than holding it.
+pub(crate) fn ended(child: std::process::Child) -> std::process::Output {
+    let (sent, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sent.send(child.wait_with_output()));
+    ended
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the binary ends within a minute")
+        .expect("the binary's output")
+}
+
 /// The fake, serving from its own runtime's threads while a test blocks on the binary.
 pub(crate) struct Fake {
     pub(crate) server: FakeServer,
@@ -1774,7 +1785,7 @@ fn a_change_made_meanwhile_by_another_writer_is_counted_unchanged() {
     // The listing is served and its answer on the way: the other writer renames the product.
     std::thread::sleep(Duration::from_millis(300));
     fake.server.seed_product(ACCOUNT, "DEMO", renamed);
-    let output = child.wait_with_output().expect("the binary ends");
+    let output = ended(child);
     fake.server.set_faults(Faults::new());
     let out = String::from_utf8_lossy(&output.stdout);
     assert!(out.contains("1 to update"), "planned: {out}");

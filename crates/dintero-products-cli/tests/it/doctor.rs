@@ -409,7 +409,7 @@ fn ctrl_c_during_write_deletes_what_the_doctor_created() {
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let output = child.wait_with_output().expect("the binary ends");
+    let output = crate::cli::ended(child);
     let errors = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{errors}");
     assert!(

@@ -3,13 +3,11 @@
 //! pseudo-terminal here (the other tests run the binary off a terminal, where it refuses
 //! instead of asking); the answer is typed into it.
 
-use crate::cli::{Fake, get};
+use crate::cli::{Fake, ended, get};
 use nix::pty::openpty;
 use std::fs::File;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 /// What a run printed and how it ended.
 struct Run {
@@ -49,12 +47,7 @@ fn on_a_terminal(mut command: Command, on: On, typed: &str) -> Run {
     // What the binary writes to the terminal is read, so that it never waits for room.
     let mut screen = master.try_clone().expect("the terminal's end");
     std::thread::spawn(move || std::io::copy(&mut screen, &mut std::io::sink()));
-    let (sent, ended) = mpsc::channel();
-    std::thread::spawn(move || sent.send(child.wait_with_output()));
-    let output = ended
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the binary ends within a minute")
-        .expect("the binary's output");
+    let output = ended(child);
     drop(master);
     Run {
         code: output.status.code(),
