@@ -160,6 +160,21 @@ async fn default_dialect() {
     nothing_left(&fake, PREFIX).await;
 }
 
+/// A server that answers as the SDK assumes: every fact holds, none is skipped.
+#[tokio::test]
+async fn a_server_as_assumed_holds_every_fact() {
+    let dialect = Dialect::default()
+        .create_status(CreateStatus::Created)
+        .groups_in_update(GroupsInUpdate::Ignored)
+        .no_request_id_header();
+    let fake = fake(dialect).await;
+    let report = run_write(&fake).await;
+    assert!(report.all_hold(), "{report:?}");
+    assert_eq!(report.contradicted().count(), 0);
+    assert_eq!(report.skipped().count(), 0);
+    cleaned_up(&fake, &report).await;
+}
+
 #[tokio::test]
 async fn created_201_without_inferred_routes() {
     let dialect = Dialect::default()
@@ -312,6 +327,9 @@ async fn read_only_runs_write_nothing() {
             .collect::<Vec<_>>(),
     );
     check(&report, &expected);
+    let skipped: Vec<Fact> = report.skipped().map(|(fact, _)| fact).collect();
+    let writes: Vec<Fact> = Fact::ALL.into_iter().filter(|f| f.is_write()).collect();
+    assert_eq!(skipped, writes);
     for (fact, finding) in report.skipped() {
         assert!(fact.is_write(), "{fact}");
         assert!(
@@ -390,6 +408,16 @@ async fn what_cannot_be_deleted_is_reported_and_the_handle_deletes_it_later() {
     fake.set_faults(Faults::always(FaultKind::Status(500)).only_method("DELETE"));
     let client = client_with(&fake, RetryPolicy::none(), Duration::from_secs(30));
     let doctor = client.doctor().write(true).prefix(PREFIX);
+    // What a log line shows of a doctor: its settings and its client, never the secret.
+    let shown = format!("{doctor:?}");
+    assert!(
+        shown.contains("write: true") && shown.contains(&format!("prefix: {PREFIX:?}")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(ACCOUNT) && !shown.contains(fake.client_secret()),
+        "{shown}"
+    );
     let cleanup = doctor.cleanup();
     let report = within(doctor.run()).await.unwrap();
     let left = report.not_cleaned_up();
@@ -413,10 +441,16 @@ async fn what_cannot_be_deleted_is_reported_and_the_handle_deletes_it_later() {
     assert!(report.get(Fact::RouteDeleteProduct).is_skipped());
     assert!(report.get(Fact::DeleteCatalogCascades).is_skipped());
     assert_eq!(cleanup.pending(), left);
+    let shown = format!("{cleanup:?}");
+    assert!(
+        shown.starts_with("DoctorCleanup { pending: [") && shown.contains(&format!("{PREFIX}-P1")),
+        "{shown}"
+    );
 
     fake.set_faults(Faults::new());
     assert_eq!(within(cleanup.run()).await, Vec::<Leftover>::new());
     assert!(cleanup.pending().is_empty());
+    assert_eq!(format!("{cleanup:?}"), "DoctorCleanup { pending: [] }");
     nothing_left(&fake, PREFIX).await;
 }
 
@@ -454,6 +488,48 @@ impl Write for Buffer {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// A sink that takes `room` bytes, then fails as a full disk does.
+struct Full {
+    room: usize,
+}
+
+impl Write for Full {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("no space left on the test's disk"));
+        }
+        let n = bytes.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A transcript that cannot be written stops; the run goes on and says why it stopped.
+#[tokio::test]
+async fn a_failing_transcript_stops_the_transcript_not_the_run() {
+    let fake = fake(Dialect::default()).await;
+    let report = within(client_for(&fake).doctor().record(Full { room: 500 }).run())
+        .await
+        .unwrap();
+    let error = report.transcript_error().unwrap_or_default();
+    assert!(
+        error.contains("no space left on the test's disk"),
+        "{error:?}"
+    );
+    let expected = default_expected(&fake);
+    for fact in Fact::ALL.into_iter().filter(|f| !f.is_write()) {
+        assert_eq!(
+            report.get(fact).observed.as_ref(),
+            expected[&fact].as_ref(),
+            "{fact}"
+        );
     }
 }
 
@@ -556,6 +632,7 @@ async fn to_json_has_every_fact_and_api_facts_round_trip() {
     report.facts().save(&path).unwrap();
     let loaded = ApiFacts::load(&path).unwrap();
     assert_eq!(loaded, report.facts());
+    assert_eq!(ApiFacts::from(&report), loaded);
     assert_eq!(loaded.to_json(), json);
     for fact in Fact::ALL {
         assert_eq!(

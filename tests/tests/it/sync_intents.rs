@@ -826,3 +826,48 @@ async fn a_kept_product_is_neither_written_nor_pruned_and_a_missing_one_is_nothi
     assert_eq!(writes.len(), 1, "the prune of C alone: {writes:?}");
     assert!(writes[0].1.ends_with("/C"), "{writes:?}");
 }
+
+/// The plan's diff shows the old and new value of every kind of field: times, each part of
+/// the dimension, and how many locations.
+#[tokio::test]
+async fn the_diff_shows_times_dimensions_and_locations_old_and_new() {
+    let (_fake, products) = fake_with_catalog().await;
+    let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let dimension = |color: &str, style: Option<&str>, variant: Option<&str>| types::Dimension {
+        color: Some(color.into()),
+        size: Some("M".into()),
+        style: style.map(Into::into),
+        variant: variant.map(Into::into),
+        ..Default::default()
+    };
+    products
+        .create(
+            stocked("P")
+                .dimension(dimension("Red", None, None))
+                .starting_at(at("2026-01-01T00:00:00Z")),
+        )
+        .await
+        .unwrap();
+    let only_location = types::LocationInput {
+        location_id: Some("OSL-01".parse().unwrap()),
+        number_of_items_in_storage: Some(4),
+        ..Default::default()
+    };
+    let row = NewProduct::with_id("P")
+        .starting_at(at("2026-02-01T00:00:00Z"))
+        .stopping_at(at("2026-03-01T12:30:00Z"))
+        .dimension(dimension("Blue", Some("Nordic"), Some("V2")))
+        .location(only_location);
+    let plan = within(products.sync(Desired::products(vec![row])).plan())
+        .await
+        .unwrap();
+    let diff = plan.to_string();
+    assert!(
+        diff.lines().any(|l| l
+            == "~ P  starting_at: 2026-01-01T00:00:00Z -> 2026-02-01T00:00:00Z, \
+                stopping_at: - -> 2026-03-01T12:30:00Z, dimension.color: \"Red\" -> \"Blue\", \
+                dimension.style: - -> \"Nordic\", dimension.variant: - -> \"V2\", \
+                locations: 2 locations -> 1 locations"),
+        "{diff}"
+    );
+}

@@ -16,6 +16,8 @@ use std::str::FromStr;
 /// use dintero_products::Fact;
 ///
 /// assert_eq!(Fact::ListCursorKey.name(), "list.cursor_key");
+/// // Displayed as its name, padded as asked: a table's first column.
+/// assert_eq!(format!("{:<16}|", Fact::ListCursorKey), "list.cursor_key |");
 /// assert_eq!("update.groups".parse::<Fact>(), Ok(Fact::UpdateGroups));
 /// assert_eq!(Fact::ALL.len(), 20);
 /// assert!(Fact::CreateStatus.is_write() && !Fact::TokenAudience.is_write());
