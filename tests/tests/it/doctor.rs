@@ -175,6 +175,23 @@ async fn a_server_as_assumed_holds_every_fact() {
     cleaned_up(&fake, &report).await;
 }
 
+/// A write refused with 429 is sent again after the wait asked (it was not applied), even
+/// one that is not repeatable: the run observes what it would have without the refusal.
+#[tokio::test]
+async fn rate_limited_writes_are_sent_again() {
+    let fake = fake(Dialect::default()).await;
+    fake.set_faults(
+        Faults::always(FaultKind::RateLimited {
+            retry_after_secs: 0,
+        })
+        .only_method("POST")
+        .first(2),
+    );
+    let report = run_write(&fake).await;
+    check(&report, &default_expected(&fake));
+    cleaned_up(&fake, &report).await;
+}
+
 #[tokio::test]
 async fn created_201_without_inferred_routes() {
     let dialect = Dialect::default()
@@ -640,6 +657,7 @@ async fn to_json_has_every_fact_and_api_facts_round_trip() {
             report.get(fact).observed.as_ref(),
             "{fact}"
         );
+        assert_eq!(loaded.finding(fact), Some(report.get(fact)), "{fact}");
     }
     assert_eq!(
         loaded.observed(Fact::CreateStatus),

@@ -242,6 +242,7 @@ async fn sync_plans_applies_and_then_plans_nothing() {
         (3, 1, 1, 1)
     );
     assert_eq!(plan.writes(), 5, "3 creates, 1 update, 1 delete");
+    assert_eq!(plan.sizes(), (3, 5), "3 held, 5 desired");
     assert!(!plan.is_empty());
     let diff = plan.to_string();
     assert!(
