@@ -871,3 +871,28 @@ async fn the_diff_shows_times_dimensions_and_locations_old_and_new() {
         "{diff}"
     );
 }
+
+/// The diff details its first hundred changes with old and new values, and names only the
+/// fields that differ for the rest.
+#[tokio::test]
+async fn the_diff_names_the_fields_of_changes_past_the_first_hundred() {
+    let fake = FakeServer::start().await;
+    fake.seed_products(ACCOUNT, "BIG", 101);
+    let products = client_for(&fake).products("BIG");
+    let rows: Vec<NewProduct> = (1..=101)
+        .map(|i| {
+            NewProduct::with_id(dintero_products_fake::seeded_product_id(i))
+                .name(format!("Renamed {i}"))
+        })
+        .collect();
+    let plan = within(products.sync(Desired::products(rows)).plan())
+        .await
+        .unwrap();
+    let diff = plan.to_string();
+    let updates: Vec<&str> = diff.lines().filter(|l| l.starts_with("~ ")).collect();
+    assert_eq!(updates.len(), 101, "{diff}");
+    let detailed = updates.iter().filter(|l| l.contains(" -> ")).count();
+    assert_eq!(detailed, 100, "{diff}");
+    let last = updates.iter().find(|l| !l.contains(" -> ")).unwrap();
+    assert!(last.ends_with("  name"), "{last}");
+}
