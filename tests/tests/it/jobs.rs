@@ -245,8 +245,10 @@ async fn sync_plans_applies_and_then_plans_nothing() {
     assert_eq!(plan.sizes(), (3, 5), "3 held, 5 desired");
     assert!(!plan.is_empty());
     let diff = plan.to_string();
-    assert!(
-        diff.contains("3 to create, 1 to update, 1 to delete, 1 unchanged"),
+    // Counts that are zero (recreates, held back, rejected, kept) are not named.
+    assert_eq!(
+        diff.lines().next(),
+        Some("catalog S23: 3 to create, 1 to update, 1 to delete, 1 unchanged"),
         "{diff}"
     );
     assert!(
@@ -332,6 +334,10 @@ async fn a_group_change_is_held_back_without_consent_and_recreates_with_it() {
         "a delete and a create (the group is there now)"
     );
     assert!(plan.to_string().contains("[approved]"), "{plan}");
+    assert_eq!(
+        plan.to_string().lines().next(),
+        Some("catalog S23: 0 to create, 0 to update, 0 to delete, 0 unchanged, 1 to recreate"),
+    );
     let report = within(sync.apply(&plan)).await.unwrap();
     assert_eq!(report.recreated, 1, "{report:?}");
     let after = products.get("C00000").await.unwrap();
