@@ -219,6 +219,47 @@ async fn rate_limited_writes_are_sent_again() {
     cleaned_up(&fake, &report).await;
 }
 
+/// A read that fails on the way (a 503, a dropped connection) is sent again: the run
+/// observes what it would have without the failures.
+#[tokio::test]
+async fn transient_failures_of_reads_are_retried() {
+    for kind in [FaultKind::Status(503), FaultKind::DropConnection] {
+        let fake = fake(Dialect::default()).await;
+        fake.set_faults(Faults::always(kind.clone()).only_method("GET").first(3));
+        let report = run_write(&fake).await;
+        check(&report, &default_expected(&fake));
+        cleaned_up(&fake, &report).await;
+    }
+}
+
+/// A create that fails on the way may have been applied: it is not sent blindly again.
+#[tokio::test]
+async fn a_write_that_may_have_been_applied_is_not_sent_again() {
+    for kind in [FaultKind::Status(503), FaultKind::DropConnection] {
+        let fake = fake(Dialect::default()).await;
+        fake.set_faults(Faults::always(kind.clone()).only_method("POST").first(1));
+        let report = run_write(&fake).await;
+        // The first create is of the doctor's first group; the probes that need it skip.
+        for fact in [Fact::CreateGroups, Fact::UpdateGroups] {
+            let why = report.get(fact).skipped.clone().unwrap_or_default();
+            assert!(
+                why.contains("group could not be created"),
+                "{kind:?} {fact}: {why}"
+            );
+        }
+        let creates = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/products/groups"))
+            .count();
+        assert_eq!(
+            creates, 2,
+            "{kind:?}: the failed group's create, then the second group's"
+        );
+        cleaned_up(&fake, &report).await;
+    }
+}
+
 #[tokio::test]
 async fn created_201_without_inferred_routes() {
     let dialect = Dialect::default()
