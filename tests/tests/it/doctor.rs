@@ -246,6 +246,13 @@ async fn a_write_that_may_have_been_applied_is_not_sent_again() {
                 why.contains("group could not be created"),
                 "{kind:?} {fact}: {why}"
             );
+            if kind == FaultKind::DropConnection {
+                // The error with its causes, each layer once.
+                assert!(
+                    why.contains("created: the connection failed: error sending request"),
+                    "{fact}: {why}"
+                );
+            }
         }
         let creates = fake
             .requests()
