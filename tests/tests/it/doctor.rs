@@ -783,6 +783,51 @@ async fn a_refused_audience_is_what_the_server_said() {
     assert_eq!(fake.requests().len(), 1);
 }
 
+/// A first list the API refuses makes the API unusable to the doctor: the token facts are
+/// found, the rest skipped with the refusal, and nothing is written.
+#[tokio::test]
+async fn a_refused_first_list_ends_the_run() {
+    let fake = fake(Dialect::default()).await;
+    fake.set_faults(Faults::always(FaultKind::Status(403)).only_method("GET"));
+    let error = within(client_for(&fake).doctor().write(true).prefix(PREFIX).run())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, DoctorError::Unusable { .. }), "{error:?}");
+    let report = error.report().unwrap();
+    assert!(!report.get(Fact::TokenAudience).is_skipped());
+    let why = report
+        .get(Fact::ListLimitMax)
+        .skipped
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        why.starts_with("the doctor could not use the API: ") && why.contains("403"),
+        "{why}"
+    );
+    let methods: Vec<String> = fake.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["POST", "GET"], "the token, then the refused list");
+}
+
+/// The request-id header is found by its name, whatever the server calls it.
+#[tokio::test]
+async fn request_id_headers_are_found_by_their_names() {
+    for name in [
+        "x-request-id",
+        "x_request_id",
+        "x-requestid",
+        "x-correlation-id",
+    ] {
+        let dialect = Dialect::default().request_id_header(HeaderName::from_static(name));
+        let fake = fake(dialect).await;
+        let report = within(client_for(&fake).doctor().run()).await.unwrap();
+        assert_eq!(
+            report.get(Fact::HeaderRequestId).observed,
+            Some(json!(name)),
+            "{name}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_static_bearer_token_skips_the_token_facts() {
     let fake = fake(Dialect::default()).await;
