@@ -406,6 +406,42 @@ async fn write_mode_makes_the_data_an_empty_account_lacks() {
     nothing_left(&empty, PREFIX).await;
 }
 
+/// The doctor looks into the catalogs in turn until one has two products or more, and no
+/// further: it reads no more of an account than it needs.
+#[tokio::test]
+async fn the_doctor_reads_catalogs_until_one_has_products_enough() {
+    let fake = fake(Dialect::default()).await;
+    fake.seed_catalog(ACCOUNT, "A0", "Empty");
+    fake.seed_products(ACCOUNT, "A1", 1);
+    fake.seed_products(ACCOUNT, "Z9", 5);
+    let report = within(client_for(&fake).doctor().run()).await.unwrap();
+    assert_eq!(
+        report.get(Fact::RouteGetProduct).observed,
+        Some(json!(true))
+    );
+    let listed = |catalog: &str| {
+        let path = format!("/catalogs/{catalog}/products");
+        fake.requests().iter().any(|r| r.path.ends_with(&path))
+    };
+    assert!(listed("A0") && listed("A1") && listed("S23"));
+    assert!(
+        !listed("Z9"),
+        "a catalog after the first with products enough"
+    );
+}
+
+/// An account whose only catalog is empty has no products to probe, and the doctor says so.
+#[tokio::test]
+async fn an_empty_catalog_is_no_catalog_with_products() {
+    let fake = FakeServer::start().await;
+    fake.seed_catalog(ACCOUNT, "A0", "Empty");
+    let report = within(client_for(&fake).doctor().run()).await.unwrap();
+    for fact in [Fact::FilterProductId, Fact::FilterProductName] {
+        let why = report.get(fact).skipped.clone().unwrap_or_default();
+        assert_eq!(why, "the account has no catalog with products", "{fact}");
+    }
+}
+
 #[tokio::test]
 async fn read_only_runs_write_nothing() {
     let fake = fake(Dialect::default()).await;
