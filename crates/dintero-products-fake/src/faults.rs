@@ -87,6 +87,7 @@ pub struct Faults {
     kinds: Vec<(FaultKind, u32)>,
     include_token_endpoint: bool,
     method: Option<String>,
+    path_ending: Option<String>,
     first: Option<u64>,
 }
 
@@ -131,6 +132,13 @@ impl Faults {
         self
     }
 
+    /// Only requests whose path ends with `suffix` (`"/catalogs/S23"`) are eligible: to fail
+    /// one route and let the others through.
+    pub fn only_path_ending(mut self, suffix: &str) -> Self {
+        self.path_ending = Some(suffix.to_owned());
+        self
+    }
+
     /// Only the first `n` eligible requests are (a fault that happens once, say); the
     /// requests after them pass.
     pub fn first(mut self, n: u64) -> Self {
@@ -166,11 +174,19 @@ impl FaultDecider {
 
     /// Draws the decision for one request. Ineligible requests draw nothing, so they do not
     /// shift the sequence.
-    pub(crate) fn decide(&mut self, token_route: bool, method: &str) -> Option<FaultKind> {
+    pub(crate) fn decide(
+        &mut self,
+        token_route: bool,
+        method: &str,
+        path: &str,
+    ) -> Option<FaultKind> {
         if token_route && !self.faults.include_token_endpoint {
             return None;
         }
         if self.faults.method.as_deref().is_some_and(|m| m != method) {
+            return None;
+        }
+        if (self.faults.path_ending.as_deref()).is_some_and(|end| !path.ends_with(end)) {
             return None;
         }
         if let Some(left) = &mut self.faults.first {
@@ -323,8 +339,8 @@ mod tests {
             .weighted(FaultKind::Html502, 2);
         let mut a = FaultDecider::new(faults.clone(), 42);
         let mut b = FaultDecider::new(faults, 42);
-        let da: Vec<_> = (0..200).map(|_| a.decide(false, "GET")).collect();
-        let db: Vec<_> = (0..200).map(|_| b.decide(false, "GET")).collect();
+        let da: Vec<_> = (0..200).map(|_| a.decide(false, "GET", "/v1/x")).collect();
+        let db: Vec<_> = (0..200).map(|_| b.decide(false, "GET", "/v1/x")).collect();
         assert_eq!(da, db);
         let hits = da.iter().filter(|d| d.is_some()).count();
         assert!((50..150).contains(&hits), "{hits}");
@@ -335,10 +351,13 @@ mod tests {
     #[test]
     fn token_route_excluded_unless_asked() {
         let mut d = FaultDecider::new(Faults::always(FaultKind::DropConnection), 1);
-        assert_eq!(d.decide(true, "POST"), None);
-        assert_eq!(d.decide(false, "GET"), Some(FaultKind::DropConnection));
+        assert_eq!(d.decide(true, "POST", "/v1/x"), None);
+        assert_eq!(
+            d.decide(false, "GET", "/v1/x"),
+            Some(FaultKind::DropConnection)
+        );
         d.set_faults(Faults::always(FaultKind::Html502).include_token_endpoint(true));
-        assert_eq!(d.decide(true, "POST"), Some(FaultKind::Html502));
+        assert_eq!(d.decide(true, "POST", "/v1/x"), Some(FaultKind::Html502));
     }
 
     #[test]
@@ -347,11 +366,26 @@ mod tests {
             .only_method("post")
             .first(2);
         let mut d = FaultDecider::new(faults, 1);
-        assert_eq!(d.decide(false, "GET"), None);
-        assert_eq!(d.decide(false, "POST"), Some(FaultKind::Status(400)));
-        assert_eq!(d.decide(false, "DELETE"), None);
-        assert_eq!(d.decide(false, "POST"), Some(FaultKind::Status(400)));
-        assert_eq!(d.decide(false, "POST"), None, "only the first two");
+        assert_eq!(d.decide(false, "GET", "/v1/x"), None);
+        assert_eq!(
+            d.decide(false, "POST", "/v1/x"),
+            Some(FaultKind::Status(400))
+        );
+        assert_eq!(d.decide(false, "DELETE", "/v1/x"), None);
+        assert_eq!(
+            d.decide(false, "POST", "/v1/x"),
+            Some(FaultKind::Status(400))
+        );
+        assert_eq!(d.decide(false, "POST", "/v1/x"), None, "only the first two");
+        let mut d = FaultDecider::new(
+            Faults::always(FaultKind::Status(403)).only_path_ending("/S23"),
+            1,
+        );
+        assert_eq!(d.decide(false, "GET", "/v1/catalogs/S23/products"), None);
+        assert_eq!(
+            d.decide(false, "GET", "/v1/catalogs/S23"),
+            Some(FaultKind::Status(403))
+        );
     }
 
     #[test]
@@ -360,9 +394,12 @@ mod tests {
         assert_eq!(Faults::new().probability(f64::NAN).probability, 0.0);
         assert_eq!(Faults::new().probability(-1.0).probability, 0.0);
         let mut d = FaultDecider::new(Faults::new().probability(1.0), 3);
-        assert_eq!(d.decide(false, "GET"), Some(FaultKind::Status(500)));
+        assert_eq!(
+            d.decide(false, "GET", "/v1/x"),
+            Some(FaultKind::Status(500))
+        );
         let mut none = FaultDecider::new(Faults::new(), 3);
-        assert_eq!(none.decide(false, "GET"), None);
+        assert_eq!(none.decide(false, "GET", "/v1/x"), None);
     }
 
     #[test]

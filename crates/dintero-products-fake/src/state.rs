@@ -150,7 +150,11 @@ impl App {
         };
         let verdict = match admitted {
             Err(retry) => Verdict::RateLimited(retry),
-            Ok(()) => match lock(&self.faults).decide(token_route, request.method().as_str()) {
+            Ok(()) => match lock(&self.faults).decide(
+                token_route,
+                request.method().as_str(),
+                request.uri().path(),
+            ) {
                 Some(kind) => Verdict::Fault(kind),
                 None => Verdict::Pass,
             },

@@ -844,6 +844,39 @@ async fn a_refused_first_list_ends_the_run() {
     assert_eq!(methods, ["POST", "GET"], "the token, then the refused list");
 }
 
+/// Only a 404 or a 405 says a route is missing, and only a 404 gives the not-found code: a
+/// route refused otherwise is not observed, and a refusal of the absent catalog's route is
+/// no 404 (its products list gives the code).
+#[tokio::test]
+async fn only_a_404_is_a_missing_route_or_the_not_found_code() {
+    let fake = fake_server_failing("/catalogs/S23").await;
+    let report = within(client_for(&fake).doctor().run()).await.unwrap();
+    let route = report.get(Fact::RouteGetCatalog);
+    assert!(route.is_skipped(), "{route:?}");
+    assert!(
+        route.skipped.as_deref().unwrap_or("").contains("403"),
+        "{route:?}"
+    );
+
+    let fake = fake_server_failing("-NO-SUCH-CATALOG").await;
+    let report = within(client_for(&fake).doctor().run()).await.unwrap();
+    assert_eq!(
+        report.get(Fact::ErrorNotFoundCode).observed,
+        Some(json!("NOT FOUND"))
+    );
+}
+
+/// The default fake, its `GET`s of paths ending with `suffix` refused with 403.
+async fn fake_server_failing(suffix: &str) -> FakeServer {
+    let fake = fake(Dialect::default()).await;
+    fake.set_faults(
+        Faults::always(FaultKind::Status(403))
+            .only_method("GET")
+            .only_path_ending(suffix),
+    );
+    fake
+}
+
 /// The request-id header is found by its name, whatever the server calls it.
 #[tokio::test]
 async fn request_id_headers_are_found_by_their_names() {
