@@ -406,6 +406,45 @@ async fn write_mode_makes_the_data_an_empty_account_lacks() {
     nothing_left(&empty, PREFIX).await;
 }
 
+/// Once the largest page is known, the doctor's later walks (the filters') ask for it.
+#[tokio::test]
+async fn walks_ask_for_the_largest_page() {
+    let fake = fake(Dialect::default()).await;
+    let report = within(client_for(&fake).doctor().run()).await.unwrap();
+    assert_eq!(report.get(Fact::ListLimitMax).observed, Some(json!(100)));
+    let filters: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.query)
+        .filter(|q| q.contains("product_id="))
+        .collect();
+    assert!(!filters.is_empty());
+    for query in &filters {
+        assert!(query.split('&').any(|p| p == "limit=100"), "{query}");
+    }
+}
+
+/// A largest page that an account's lists were too short to show is probed again on the
+/// data write mode makes, while what was seen stays.
+#[tokio::test]
+async fn a_largest_page_unseen_on_short_lists_is_found_on_the_data_made() {
+    let dialect = Dialect::default()
+        .limit_max(2)
+        .limit_over_max(LimitOverMax::Clamped);
+    let fake = FakeServer::builder()
+        .dialect(dialect)
+        .start()
+        .await
+        .unwrap();
+    let report = run_write(&fake).await;
+    assert_eq!(report.get(Fact::ListLimitMax).observed, Some(json!(2)));
+    assert_eq!(
+        report.get(Fact::ListLimitOverMax).observed,
+        Some(json!("clamped"))
+    );
+    nothing_left(&fake, PREFIX).await;
+}
+
 /// The doctor looks into the catalogs in turn until one has two products or more, and no
 /// further: it reads no more of an account than it needs.
 #[tokio::test]
