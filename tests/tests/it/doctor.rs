@@ -424,6 +424,19 @@ async fn walks_ask_for_the_largest_page() {
     }
 }
 
+/// A list longer than the largest page: a full page of 100 is no clamp, and 101 is refused.
+#[tokio::test]
+async fn a_full_largest_page_is_no_clamp() {
+    let fake = fake(Dialect::default()).await;
+    fake.seed_products(ACCOUNT, "S23", 90);
+    let report = within(client_for(&fake).doctor().run()).await.unwrap();
+    assert_eq!(report.get(Fact::ListLimitMax).observed, Some(json!(100)));
+    assert_eq!(
+        report.get(Fact::ListLimitOverMax).observed,
+        Some(json!("error"))
+    );
+}
+
 /// A largest page that an account's lists were too short to show is probed again on the
 /// data write mode makes, while what was seen stays.
 #[tokio::test]
