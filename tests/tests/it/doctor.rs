@@ -437,6 +437,37 @@ async fn a_full_largest_page_is_no_clamp() {
     );
 }
 
+/// Lists that serve pages over 100: the largest page is found when the list is longer
+/// than it, and said unseen when it is not.
+#[tokio::test]
+async fn pages_over_a_hundred_are_measured_on_lists_long_enough() {
+    let unseen = None;
+    for (max, over, products, expected_max, expected_over) in [
+        (500, LimitOverMax::Clamped, 600, Some(json!(500)), "clamped"),
+        (500, LimitOverMax::Clamped, 100, unseen.clone(), "clamped"),
+        (5000, LimitOverMax::Error, 1200, Some(json!(5000)), "error"),
+        (5000, LimitOverMax::Error, 150, unseen, ""),
+    ] {
+        let dialect = Dialect::default().limit_max(max).limit_over_max(over);
+        let fake = FakeServer::builder()
+            .dialect(dialect)
+            .start()
+            .await
+            .unwrap();
+        fake.seed_products(ACCOUNT, "S23", products);
+        let report = within(client_for(&fake).doctor().run()).await.unwrap();
+        let case = format!("max {max}, {over:?}, {products} products");
+        assert_eq!(
+            report.get(Fact::ListLimitMax).observed,
+            expected_max,
+            "{case}"
+        );
+        let observed_over = report.get(Fact::ListLimitOverMax).observed.clone();
+        let expected_over = (!expected_over.is_empty()).then(|| json!(expected_over));
+        assert_eq!(observed_over, expected_over, "{case}");
+    }
+}
+
 /// A largest page that an account's lists were too short to show is probed again on the
 /// data write mode makes, while what was seen stays.
 #[tokio::test]
