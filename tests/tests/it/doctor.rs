@@ -232,6 +232,52 @@ async fn transient_failures_of_reads_are_retried() {
     }
 }
 
+/// When the doctor's catalog cannot be created, the probes that need it skip, saying why;
+/// when its products cannot, the probes that need a product do.
+#[tokio::test]
+async fn probes_whose_data_could_not_be_made_skip_and_say_why() {
+    let server = fake(Dialect::default()).await;
+    server.set_faults(
+        Faults::always(FaultKind::Status(503))
+            .only_method("POST")
+            .only_path_ending("/products/catalogs")
+            .first(1),
+    );
+    let report = run_write(&server).await;
+    for fact in [
+        Fact::CreateGroups,
+        Fact::UpdateSemantics,
+        Fact::UpdateGroups,
+        Fact::RouteDeleteProduct,
+        Fact::DeleteCatalogCascades,
+    ] {
+        let why = report.get(fact).skipped.clone().unwrap_or_default();
+        assert!(
+            why.starts_with("the doctor's catalog could not be created: 503"),
+            "{fact}: {why}"
+        );
+    }
+    cleaned_up(&server, &report).await;
+
+    let fake = fake(Dialect::default()).await;
+    fake.set_faults(
+        Faults::always(FaultKind::Status(503))
+            .only_method("POST")
+            .only_path_ending("/products"),
+    );
+    let report = run_write(&fake).await;
+    let why = report
+        .get(Fact::UpdateSemantics)
+        .skipped
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        why.starts_with("the probe's create did not succeed: 503"),
+        "{why}"
+    );
+    cleaned_up(&fake, &report).await;
+}
+
 /// A create that fails on the way may have been applied: it is not sent blindly again.
 #[tokio::test]
 async fn a_write_that_may_have_been_applied_is_not_sent_again() {
