@@ -278,6 +278,28 @@ async fn probes_whose_data_could_not_be_made_skip_and_say_why() {
     cleaned_up(&fake, &report).await;
 }
 
+/// Without a delete route for products and without a cascade, the doctor's products outlive
+/// its catalog: the run names each as not cleaned up.
+#[tokio::test]
+async fn products_that_outlive_their_catalog_are_named() {
+    let dialect = Dialect::default()
+        .route(Route::DeleteProduct, false)
+        .delete_catalog_cascades(false);
+    let fake = fake(dialect).await;
+    let report = run_write(&fake).await;
+    let left = report.not_cleaned_up();
+    let catalog = format!("{PREFIX}-CAT");
+    let product = Leftover::Product {
+        catalog: catalog.clone(),
+        id: format!("{PREFIX}-P1"),
+    };
+    assert!(left.contains(&product), "{left:?}");
+    assert!(
+        left.iter().all(|l| matches!(l, Leftover::Product { .. })),
+        "{left:?}"
+    );
+}
+
 /// A create that fails on the way may have been applied: it is not sent blindly again.
 #[tokio::test]
 async fn a_write_that_may_have_been_applied_is_not_sent_again() {

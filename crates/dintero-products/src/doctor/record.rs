@@ -178,7 +178,8 @@ fn redact_bearer(text: &str) -> String {
         out.push_str(&text[rest..start]);
         out.push_str(REDACTED);
         rest = end;
-        search = end;
+        // Past the word at least, whatever `end` is: the search moves on, so it ends.
+        search = end.max(start + WORD.len());
     }
     out.push_str(&text[rest..]);
     out
