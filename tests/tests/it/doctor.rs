@@ -54,6 +54,13 @@ fn none_sent_again(fake: &FakeServer) {
     }
 }
 
+/// The default fake, with `faults`.
+async fn faulty(faults: Faults) -> FakeServer {
+    let fake = fake(Dialect::default()).await;
+    fake.set_faults(faults);
+    fake
+}
+
 async fn run_write(fake: &FakeServer) -> DoctorReport {
     within(client_for(fake).doctor().write(true).prefix(PREFIX).run())
         .await
@@ -206,14 +213,14 @@ async fn a_server_as_assumed_holds_every_fact() {
 /// one that is not repeatable: the run observes what it would have without the refusal.
 #[tokio::test]
 async fn rate_limited_writes_are_sent_again() {
-    let fake = fake(Dialect::default()).await;
-    fake.set_faults(
+    let fake = faulty(
         Faults::always(FaultKind::RateLimited {
             retry_after_secs: 0,
         })
         .only_method("POST")
         .first(2),
-    );
+    )
+    .await;
     let report = run_write(&fake).await;
     check(&report, &default_expected(&fake));
     cleaned_up(&fake, &report).await;
@@ -224,8 +231,7 @@ async fn rate_limited_writes_are_sent_again() {
 #[tokio::test]
 async fn transient_failures_of_reads_are_retried() {
     for kind in [FaultKind::Status(503), FaultKind::DropConnection] {
-        let fake = fake(Dialect::default()).await;
-        fake.set_faults(Faults::always(kind.clone()).only_method("GET").first(3));
+        let fake = faulty(Faults::always(kind.clone()).only_method("GET").first(3)).await;
         let report = run_write(&fake).await;
         check(&report, &default_expected(&fake));
         cleaned_up(&fake, &report).await;
@@ -236,13 +242,13 @@ async fn transient_failures_of_reads_are_retried() {
 /// when its products cannot, the probes that need a product do.
 #[tokio::test]
 async fn probes_whose_data_could_not_be_made_skip_and_say_why() {
-    let server = fake(Dialect::default()).await;
-    server.set_faults(
+    let server = faulty(
         Faults::always(FaultKind::Status(503))
             .only_method("POST")
             .only_path_ending("/products/catalogs")
             .first(1),
-    );
+    )
+    .await;
     let report = run_write(&server).await;
     for fact in [
         Fact::CreateGroups,
@@ -259,12 +265,12 @@ async fn probes_whose_data_could_not_be_made_skip_and_say_why() {
     }
     cleaned_up(&server, &report).await;
 
-    let fake = fake(Dialect::default()).await;
-    fake.set_faults(
+    let fake = faulty(
         Faults::always(FaultKind::Status(503))
             .only_method("POST")
             .only_path_ending("/products"),
-    );
+    )
+    .await;
     let report = run_write(&fake).await;
     let why = report
         .get(Fact::UpdateSemantics)
@@ -304,8 +310,7 @@ async fn products_that_outlive_their_catalog_are_named() {
 #[tokio::test]
 async fn a_write_that_may_have_been_applied_is_not_sent_again() {
     for kind in [FaultKind::Status(503), FaultKind::DropConnection] {
-        let fake = fake(Dialect::default()).await;
-        fake.set_faults(Faults::always(kind.clone()).only_method("POST").first(1));
+        let fake = faulty(Faults::always(kind.clone()).only_method("POST").first(1)).await;
         let report = run_write(&fake).await;
         // The first create is of the doctor's first group; the probes that need it skip.
         for fact in [Fact::CreateGroups, Fact::UpdateGroups] {
@@ -670,8 +675,7 @@ async fn production_accounts_are_refused_before_any_request() {
 
 #[tokio::test]
 async fn the_cleanup_runs_after_failed_probes() {
-    let fake = fake(Dialect::default()).await;
-    fake.set_faults(Faults::always(FaultKind::Status(500)).only_method("PUT"));
+    let fake = faulty(Faults::always(FaultKind::Status(500)).only_method("PUT")).await;
     let report = run_write(&fake).await;
     for fact in [Fact::UpdateSemantics, Fact::UpdateGroups] {
         let finding = report.get(fact);
@@ -684,8 +688,7 @@ async fn the_cleanup_runs_after_failed_probes() {
 
 #[tokio::test]
 async fn what_cannot_be_deleted_is_reported_and_the_handle_deletes_it_later() {
-    let fake = fake(Dialect::default()).await;
-    fake.set_faults(Faults::always(FaultKind::Status(500)).only_method("DELETE"));
+    let fake = faulty(Faults::always(FaultKind::Status(500)).only_method("DELETE")).await;
     let client = client_with(&fake, RetryPolicy::none(), Duration::from_secs(30));
     let doctor = client.doctor().write(true).prefix(PREFIX);
     // What a log line shows of a doctor: its settings and its client, never the secret.
@@ -974,8 +977,7 @@ async fn a_refused_audience_is_what_the_server_said() {
 /// found, the rest skipped with the refusal, and nothing is written.
 #[tokio::test]
 async fn a_refused_first_list_ends_the_run() {
-    let fake = fake(Dialect::default()).await;
-    fake.set_faults(Faults::always(FaultKind::Status(403)).only_method("GET"));
+    let fake = faulty(Faults::always(FaultKind::Status(403)).only_method("GET")).await;
     let error = within(client_for(&fake).doctor().write(true).prefix(PREFIX).run())
         .await
         .unwrap_err();
@@ -1019,13 +1021,12 @@ async fn only_a_404_is_a_missing_route_or_the_not_found_code() {
 
 /// The default fake, its `GET`s of paths ending with `suffix` refused with 403.
 async fn fake_server_failing(suffix: &str) -> FakeServer {
-    let fake = fake(Dialect::default()).await;
-    fake.set_faults(
+    faulty(
         Faults::always(FaultKind::Status(403))
             .only_method("GET")
             .only_path_ending(suffix),
-    );
-    fake
+    )
+    .await
 }
 
 /// The request-id header is found by its name, whatever the server calls it.
