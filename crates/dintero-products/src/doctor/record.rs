@@ -290,6 +290,20 @@ mod tests {
         // Multi-byte text around the word keeps its characters.
         assert_eq!(redact_bearer("æ Bearer ø"), "æ [redacted]");
         assert_eq!(redact_bearer("BEARER"), REDACTED);
+        // The token is what follows the word after whitespace, up to whitespace or a quote.
+        assert_eq!(redact_bearer("bearers go"), "[redacted]s go");
+        assert_eq!(redact_bearer("Bearer abc def"), "[redacted] def");
+        assert_eq!(redact_bearer("'Bearer abc' x"), "'[redacted]' x");
+        assert_eq!(redact_bearer("\"Bearer abc\" x"), "\"[redacted]\" x");
+    }
+
+    /// A secret shorter than four characters is not learned: it would blank ordinary text.
+    #[test]
+    fn secrets_of_four_characters_or_more_are_learned() {
+        let secrets = Secrets::default();
+        secrets.learn("abc");
+        secrets.learn("øøøø");
+        assert_eq!(secrets.scrub("abc øøøø"), "abc [redacted]");
     }
 
     #[test]
