@@ -54,6 +54,11 @@ fn none_sent_again(fake: &FakeServer) {
     }
 }
 
+/// Why `fact` was skipped; empty when it was not.
+fn skip_reason(report: &DoctorReport, fact: Fact) -> &str {
+    report.get(fact).skipped.as_deref().unwrap_or_default()
+}
+
 /// The default fake, with `faults`.
 async fn faulty(faults: Faults) -> FakeServer {
     let fake = fake(Dialect::default()).await;
@@ -257,7 +262,7 @@ async fn probes_whose_data_could_not_be_made_skip_and_say_why() {
         Fact::RouteDeleteProduct,
         Fact::DeleteCatalogCascades,
     ] {
-        let why = report.get(fact).skipped.clone().unwrap_or_default();
+        let why = skip_reason(&report, fact);
         assert!(
             why.starts_with("the doctor's catalog could not be created: 503"),
             "{fact}: {why}"
@@ -272,11 +277,7 @@ async fn probes_whose_data_could_not_be_made_skip_and_say_why() {
     )
     .await;
     let report = run_write(&fake).await;
-    let why = report
-        .get(Fact::UpdateSemantics)
-        .skipped
-        .clone()
-        .unwrap_or_default();
+    let why = skip_reason(&report, Fact::UpdateSemantics);
     assert!(
         why.starts_with("the probe's create did not succeed: 503"),
         "{why}"
@@ -314,7 +315,7 @@ async fn a_write_that_may_have_been_applied_is_not_sent_again() {
         let report = run_write(&fake).await;
         // The first create is of the doctor's first group; the probes that need it skip.
         for fact in [Fact::CreateGroups, Fact::UpdateGroups] {
-            let why = report.get(fact).skipped.clone().unwrap_or_default();
+            let why = skip_reason(&report, fact);
             assert!(
                 why.contains("group could not be created"),
                 "{kind:?} {fact}: {why}"
@@ -593,7 +594,7 @@ async fn an_empty_catalog_is_no_catalog_with_products() {
     fake.seed_catalog(ACCOUNT, "A0", "Empty");
     let report = within(client_for(&fake).doctor().run()).await.unwrap();
     for fact in [Fact::FilterProductId, Fact::FilterProductName] {
-        let why = report.get(fact).skipped.clone().unwrap_or_default();
+        let why = skip_reason(&report, fact);
         assert_eq!(why, "the account has no catalog with products", "{fact}");
     }
 }
@@ -984,11 +985,7 @@ async fn a_refused_first_list_ends_the_run() {
     assert!(matches!(error, DoctorError::Unusable { .. }), "{error:?}");
     let report = error.report().unwrap();
     assert!(!report.get(Fact::TokenAudience).is_skipped());
-    let why = report
-        .get(Fact::ListLimitMax)
-        .skipped
-        .clone()
-        .unwrap_or_default();
+    let why = skip_reason(report, Fact::ListLimitMax);
     assert!(
         why.starts_with("the doctor could not use the API: ") && why.contains("403"),
         "{why}"
@@ -1007,7 +1004,7 @@ async fn only_a_404_is_a_missing_route_or_the_not_found_code() {
     let route = report.get(Fact::RouteGetCatalog);
     assert!(route.is_skipped(), "{route:?}");
     assert!(
-        route.skipped.as_deref().unwrap_or("").contains("403"),
+        skip_reason(&report, Fact::RouteGetCatalog).contains("403"),
         "{route:?}"
     );
 
